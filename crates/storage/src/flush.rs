@@ -1,0 +1,76 @@
+//! The head flush: persist every head sample as chunks in RocksDB, then delete
+//! the WAL segments that held them.
+//!
+//! Samples stay visible throughout: the flush copies the head, writes the
+//! chunks with a synced RocksDB write, and only then removes the copied samples
+//! from the head. A sample is therefore always in the head, in RocksDB, or (for
+//! a moment) in both, and readers deduplicate.
+
+use crate::chunk_io::encode_by_day;
+use crate::engine::Engine;
+use crate::error::{EngineError, IoContext, RocksContext};
+use crate::keys::{self, ChunkKey};
+use estuary_types::sample::sort_and_dedup;
+use rocksdb::{WriteBatch, WriteOptions};
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+impl Engine {
+    /// Flushes the head into chunks and truncates the WAL.
+    pub fn flush(&self) -> Result<(), EngineError> {
+        let _maintenance = self.maintenance_lock.lock();
+        let (closed_segment, snapshot, counts) = {
+            let _gate = self.apply_gate.write();
+            let closed = self.wal.rotate().io_context(|| "rotate the WAL".into())?;
+            let (snapshot, counts) = self.head.snapshot();
+            (closed, snapshot, counts)
+        };
+        let wal_position = self.wal.position();
+
+        let sequence = self.sequence.fetch_add(1, Ordering::AcqRel);
+        let chunks_cf = self.cf(keys::CF_CHUNKS);
+        let meta_cf = self.cf(keys::CF_META);
+        let mut batch = WriteBatch::default();
+        let mut touched_days = BTreeSet::new();
+        for (series_id, tenant, mut samples) in snapshot {
+            sort_and_dedup(&mut samples);
+            encode_by_day(&samples, |day, timestamp_min, bytes| {
+                let key = ChunkKey {
+                    tenant,
+                    day,
+                    series_id,
+                    timestamp_min,
+                    sequence,
+                };
+                batch.put_cf(chunks_cf, key.encode(), bytes);
+                touched_days.insert((tenant, day));
+            });
+        }
+        for (tenant, day) in &touched_days {
+            batch.put_cf(meta_cf, keys::pending_merge(*tenant, *day), []);
+        }
+        batch.put_cf(
+            meta_cf,
+            keys::META_SEQUENCE,
+            sequence.wrapping_add(1).to_be_bytes(),
+        );
+        // Synced: this also makes every earlier unsynced write (series
+        // definitions, postings) durable, which the WAL deletion below relies on.
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db
+            .write_opt(batch, &options)
+            .context(|| "write flushed chunks".into())?;
+
+        self.head.remove_flushed(&counts);
+        self.wal
+            .remove_segments_upto(closed_segment)
+            .io_context(|| format!("delete WAL segments up to {closed_segment}"))?;
+        self.wal_position_at_flush
+            .store(wal_position, Ordering::Release);
+        *self.last_flush.lock() = Instant::now();
+        self.stats.flushes.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}

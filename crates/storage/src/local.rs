@@ -1,0 +1,96 @@
+//! [`LocalStorage`]: the engine behind the [`Storage`] trait, for in-process
+//! use (`estuary single`, and the storage role's RPC server). Engine calls block
+//! (RocksDB, fsync), so each runs on tokio's blocking pool.
+
+use crate::engine::Engine;
+use crate::error::EngineError;
+use async_trait::async_trait;
+use estuary_storage_api::{
+    Deadline, SearchRequest, SeriesData, SeriesRequest, SeriesSamples, Storage, StorageError,
+    TsdbStatus, TsdbStatusRequest, WriteOutcome,
+};
+use estuary_types::{Labels, Tenant, TimeRange};
+use std::sync::Arc;
+
+/// The engine as a [`Storage`].
+#[derive(Clone)]
+pub struct LocalStorage {
+    engine: Arc<Engine>,
+}
+
+impl LocalStorage {
+    /// Wraps an open engine.
+    pub fn new(engine: Arc<Engine>) -> Self {
+        LocalStorage { engine }
+    }
+
+    /// The wrapped engine.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let engine = self.engine.clone();
+        match tokio::task::spawn_blocking(move || work(&engine)).await {
+            Ok(result) => result.map_err(StorageError::from),
+            Err(join) => Err(StorageError::Internal(format!(
+                "storage task failed: {join}"
+            ))),
+        }
+    }
+}
+
+#[async_trait]
+impl Storage for LocalStorage {
+    async fn write(&self, batch: Vec<SeriesSamples>) -> Result<WriteOutcome, StorageError> {
+        self.run(move |engine| engine.write(batch)).await
+    }
+
+    async fn search(&self, request: SearchRequest) -> Result<Vec<SeriesData>, StorageError> {
+        self.run(move |engine| engine.search(&request)).await
+    }
+
+    async fn series(&self, request: SeriesRequest) -> Result<Vec<Labels>, StorageError> {
+        self.run(move |engine| engine.series(&request)).await
+    }
+
+    async fn label_names(&self, request: SeriesRequest) -> Result<Vec<String>, StorageError> {
+        self.run(move |engine| engine.label_names(&request)).await
+    }
+
+    async fn label_values(
+        &self,
+        request: SeriesRequest,
+        name: String,
+    ) -> Result<Vec<String>, StorageError> {
+        self.run(move |engine| engine.label_values(&request, &name))
+            .await
+    }
+
+    async fn tsdb_status(&self, request: TsdbStatusRequest) -> Result<TsdbStatus, StorageError> {
+        self.run(move |engine| engine.tsdb_status(&request)).await
+    }
+
+    async fn tenants(
+        &self,
+        range: TimeRange,
+        _deadline: Deadline,
+    ) -> Result<Vec<Tenant>, StorageError> {
+        self.run(move |engine| engine.tenants(range)).await
+    }
+
+    async fn delete_series(&self, request: SeriesRequest) -> Result<u64, StorageError> {
+        self.run(move |engine| engine.delete_series(&request)).await
+    }
+
+    async fn force_flush(&self) -> Result<(), StorageError> {
+        self.run(|engine| engine.flush()).await
+    }
+
+    async fn force_merge(&self) -> Result<(), StorageError> {
+        self.run(|engine| engine.force_merge()).await
+    }
+}

@@ -1,0 +1,134 @@
+//! Maps `(tenant, labels)` to series ids for series written since start-up, and
+//! tracks what each write must still do for a series: put its definition in the
+//! WAL, or add it to a day's postings.
+
+use estuary_types::Tenant;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+const SHARD_COUNT: usize = 64;
+
+/// `def_position` value meaning the definition is not yet in the WAL.
+pub const DEFINITION_PENDING: u64 = u64::MAX;
+/// `def_position` value meaning the definition is already durable.
+pub const DEFINITION_DURABLE: u64 = 0;
+const NO_DAY: u32 = u32::MAX;
+
+/// What the registry knows about one series.
+#[derive(Debug)]
+pub struct SeriesEntry {
+    /// The series id.
+    pub series_id: u32,
+    /// WAL position after which the series definition is durable once synced;
+    /// [`DEFINITION_PENDING`] while its creator has not appended it yet, in
+    /// which case other writers put the definition in their own records.
+    pub def_position: AtomicU64,
+    /// The latest day whose postings hold this series (u32::MAX: none yet).
+    last_indexed_day: AtomicU32,
+}
+
+impl SeriesEntry {
+    /// A new entry.
+    pub fn new(series_id: u32, def_position: u64) -> Self {
+        SeriesEntry {
+            series_id,
+            def_position: AtomicU64::new(def_position),
+            last_indexed_day: AtomicU32::new(NO_DAY),
+        }
+    }
+
+    /// Whether the day's postings are known to hold this series.
+    pub fn is_indexed_for(&self, day: u32) -> bool {
+        self.last_indexed_day.load(Ordering::Acquire) == day
+    }
+
+    /// Records that the day's postings now hold the series. Only later days
+    /// replace the remembered one, so late samples do not make the current day
+    /// look unindexed.
+    pub fn mark_indexed(&self, day: u32) {
+        let current = self.last_indexed_day.load(Ordering::Acquire);
+        if current == NO_DAY || day > current {
+            self.last_indexed_day.store(day, Ordering::Release);
+        }
+    }
+}
+
+/// The outcome of [`SeriesRegistry::get_or_insert_with`].
+pub struct Lookup {
+    /// The entry.
+    pub entry: Arc<SeriesEntry>,
+    /// Whether this call created it.
+    pub created: bool,
+}
+
+/// Series known to this process, keyed by tenant bytes followed by encoded labels.
+pub struct SeriesRegistry {
+    shards: Vec<Mutex<HashMap<Box<[u8]>, Arc<SeriesEntry>>>>,
+}
+
+impl Default for SeriesRegistry {
+    fn default() -> Self {
+        SeriesRegistry {
+            shards: (0..SHARD_COUNT)
+                .map(|_| Mutex::new(HashMap::new()))
+                .collect(),
+        }
+    }
+}
+
+/// The registry key of a series.
+pub fn registry_key(tenant: Tenant, labels_encoded: &[u8]) -> Box<[u8]> {
+    let mut key = Vec::with_capacity(8 + labels_encoded.len());
+    key.extend_from_slice(&tenant.to_key_bytes());
+    key.extend_from_slice(labels_encoded);
+    key.into_boxed_slice()
+}
+
+impl SeriesRegistry {
+    fn shard(&self, key: &[u8]) -> &Mutex<HashMap<Box<[u8]>, Arc<SeriesEntry>>> {
+        let hash = shard_hash(key);
+        &self.shards[(hash as usize) % SHARD_COUNT]
+    }
+
+    /// The entry for `key`, created by `create` under the shard lock if missing,
+    /// so two writers of a new series agree on one id. An error from `create`
+    /// leaves the registry unchanged.
+    pub fn get_or_insert_with<E>(
+        &self,
+        key: &[u8],
+        create: impl FnOnce() -> Result<SeriesEntry, E>,
+    ) -> Result<Lookup, E> {
+        let mut shard = self.shard(key).lock();
+        if let Some(entry) = shard.get(key) {
+            return Ok(Lookup {
+                entry: entry.clone(),
+                created: false,
+            });
+        }
+        let entry = Arc::new(create()?);
+        shard.insert(key.into(), entry.clone());
+        Ok(Lookup {
+            entry,
+            created: true,
+        })
+    }
+
+    /// Forgets series (after deletion), so new samples create new series.
+    pub fn remove(&self, keys: &[Box<[u8]>]) {
+        for key in keys {
+            self.shard(key).lock().remove(key);
+        }
+    }
+}
+
+fn shard_hash(bytes: &[u8]) -> u64 {
+    // FNV-1a: only the shard choice depends on it, so speed beats quality.
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}

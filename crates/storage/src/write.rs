@@ -1,0 +1,233 @@
+//! The write path: resolve series ids (creating series as needed), append one
+//! WAL record and sync it, then apply the samples to the head and add the
+//! series to each day's postings.
+
+use crate::engine::{Engine, now_ms};
+use crate::error::{EngineError, IoContext, RocksContext};
+use crate::keys;
+use crate::postings;
+use crate::registry::{DEFINITION_DURABLE, DEFINITION_PENDING, SeriesEntry, registry_key};
+use crate::wal::record::RecordBuilder;
+use estuary_storage_api::{SeriesSamples, WriteOutcome};
+use estuary_types::{Labels, Sample, Tenant, day_of};
+use roaring::RoaringBitmap;
+use rocksdb::WriteBatch;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// Additions to postings gathered over one write and written as one merge per key.
+#[derive(Default)]
+pub(crate) struct PostingsBatch {
+    additions: HashMap<Vec<u8>, RoaringBitmap>,
+    tenant_days: Vec<(Tenant, u32)>,
+    indexed: Vec<(Arc<SeriesEntry>, u32)>,
+}
+
+impl PostingsBatch {
+    /// Adds the series to the postings of every day its samples fall in, skipping
+    /// days the entry already knows to be indexed.
+    pub(crate) fn add_series(
+        &mut self,
+        tenant: Tenant,
+        series_id: u32,
+        labels: &Labels,
+        samples: &[Sample],
+        entry: Option<&Arc<SeriesEntry>>,
+    ) {
+        let mut days: Vec<u32> = samples.iter().map(|s| day_of(s.timestamp)).collect();
+        days.sort_unstable();
+        days.dedup();
+        for day in days {
+            if entry.is_some_and(|e| e.is_indexed_for(day)) {
+                continue;
+            }
+            self.additions
+                .entry(keys::postings_all(tenant, day))
+                .or_default()
+                .insert(series_id);
+            for label in labels {
+                self.additions
+                    .entry(keys::postings(tenant, day, &label.name, &label.value))
+                    .or_default()
+                    .insert(series_id);
+            }
+            self.tenant_days.push((tenant, day));
+            if let Some(entry) = entry {
+                self.indexed.push((entry.clone(), day));
+            }
+        }
+    }
+
+    /// Writes the additions (unsynced: the WAL holds the samples that imply them,
+    /// and replay re-adds them) and marks the entries indexed.
+    pub(crate) fn write(self, engine: &Engine) -> Result<(), EngineError> {
+        if self.additions.is_empty() {
+            return Ok(());
+        }
+        let index_cf = engine.cf(keys::CF_INDEX);
+        let mut batch = WriteBatch::default();
+        for (key, bitmap) in &self.additions {
+            batch.merge_cf(index_cf, key, postings::encode(bitmap));
+        }
+        for (tenant, day) in &self.tenant_days {
+            batch.put_cf(index_cf, keys::tenant_day(*tenant, *day), []);
+        }
+        engine
+            .db
+            .write(batch)
+            .context(|| "add series to postings".into())?;
+        for (entry, day) in self.indexed {
+            entry.mark_indexed(day);
+        }
+        Ok(())
+    }
+}
+
+struct ResolvedSeries {
+    entry: Arc<SeriesEntry>,
+    tenant: Tenant,
+    labels: Labels,
+    samples: Vec<Sample>,
+}
+
+impl Engine {
+    /// Stores a batch durably: when this returns Ok, every stored sample survives
+    /// a crash.
+    pub fn write(&self, batch: Vec<SeriesSamples>) -> Result<WriteOutcome, EngineError> {
+        let now = now_ms();
+        let mut outcome = WriteOutcome::default();
+        let mut definitions = WriteBatch::default();
+        let mut created_keys: Vec<Box<[u8]>> = Vec::new();
+        let mut resolved: Vec<ResolvedSeries> = Vec::with_capacity(batch.len());
+        let mut record = RecordBuilder::default();
+
+        for series in batch {
+            check_label_names(&series.labels)?;
+            let cutoff = self.config.retention.cutoff_ms(series.tenant, now);
+            let mut samples = series.samples;
+            let before = samples.len();
+            samples.retain(|s| s.timestamp >= cutoff);
+            outcome.samples_too_old += (before - samples.len()) as u64;
+            if samples.is_empty() {
+                continue;
+            }
+            let encoded = series.labels.to_bytes();
+            let key = registry_key(series.tenant, &encoded);
+            let lookup = self.registry.get_or_insert_with(&key, || {
+                if let Some(id) = self.index().series_id_of(series.tenant, &encoded)? {
+                    return Ok::<_, EngineError>(SeriesEntry::new(id, DEFINITION_DURABLE));
+                }
+                let id = self.allocate_series_id()?;
+                let index_cf = self.cf(keys::CF_INDEX);
+                definitions.put_cf(
+                    index_cf,
+                    keys::series_by_labels(series.tenant, &encoded),
+                    id.to_be_bytes(),
+                );
+                definitions.put_cf(
+                    index_cf,
+                    keys::labels_by_series(series.tenant, id),
+                    &encoded,
+                );
+                Ok(SeriesEntry::new(id, DEFINITION_PENDING))
+            });
+            let lookup = match lookup {
+                Ok(lookup) => lookup,
+                Err(error) => {
+                    self.registry.remove(&created_keys);
+                    return Err(error);
+                }
+            };
+            let entry = lookup.entry;
+            if lookup.created && entry.def_position.load(Ordering::Acquire) == DEFINITION_PENDING {
+                created_keys.push(key);
+                outcome.series_created += 1;
+            }
+            if entry.def_position.load(Ordering::Acquire) == DEFINITION_PENDING {
+                record.add_definition(entry.series_id, series.tenant, &encoded);
+            }
+            record.add_samples(entry.series_id, series.tenant, &samples);
+            resolved.push(ResolvedSeries {
+                entry,
+                tenant: series.tenant,
+                labels: series.labels,
+                samples,
+            });
+        }
+        if record.is_empty() {
+            self.stats
+                .samples_too_old
+                .fetch_add(outcome.samples_too_old, Ordering::Relaxed);
+            return Ok(outcome);
+        }
+        if !definitions.is_empty() {
+            if let Err(error) = self
+                .db
+                .write(definitions)
+                .context(|| "store new series".into())
+            {
+                self.registry.remove(&created_keys);
+                return Err(error);
+            }
+        }
+
+        let _gate = self.apply_gate.read();
+        let position = self
+            .wal
+            .append(&record.finish())
+            .io_context(|| "append to the WAL".into())?;
+        for series in &resolved {
+            // Whoever created a pending series published its definition now.
+            let _ = series.entry.def_position.compare_exchange(
+                DEFINITION_PENDING,
+                position,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+        }
+        self.wal
+            .sync_upto(position)
+            .io_context(|| "sync the WAL".into())?;
+
+        let mut postings = PostingsBatch::default();
+        for series in &resolved {
+            postings.add_series(
+                series.tenant,
+                series.entry.series_id,
+                &series.labels,
+                &series.samples,
+                Some(&series.entry),
+            );
+            self.head
+                .append(series.entry.series_id, series.tenant, &series.samples);
+            outcome.samples_stored += series.samples.len() as u64;
+        }
+        postings.write(self)?;
+        self.stats
+            .samples_added
+            .fetch_add(outcome.samples_stored, Ordering::Relaxed);
+        self.stats
+            .samples_too_old
+            .fetch_add(outcome.samples_too_old, Ordering::Relaxed);
+        self.stats
+            .series_created
+            .fetch_add(outcome.series_created, Ordering::Relaxed);
+        Ok(outcome)
+    }
+}
+
+/// Label names become part of posting keys, split at a NUL byte; the insert
+/// layer validates names, this guards the key format against any other caller.
+fn check_label_names(labels: &Labels) -> Result<(), EngineError> {
+    match labels
+        .iter()
+        .find(|l| l.name.is_empty() || l.name.as_bytes().contains(&keys::NAME_VALUE_SEPARATOR))
+    {
+        Some(label) => Err(EngineError::InvalidArgument(format!(
+            "invalid label name {:?} in {labels}",
+            label.name
+        ))),
+        None => Ok(()),
+    }
+}
