@@ -1,0 +1,133 @@
+//! Timestamps as delta-of-delta. The first timestamp is the header's
+//! `timestamp_min`; the body holds the first delta as a uvarint, then each change
+//! of delta as a zigzag varint. Regular scrapes make every change zero (one byte
+//! before compression, next to nothing after), and a few milliseconds of jitter
+//! still take one byte.
+//!
+//! Deltas are `u64`: timestamps strictly increase, so every delta lies in
+//! `1..=u64::MAX` even between `i64::MIN` and `i64::MAX`. Changes of delta are
+//! computed with wrapping arithmetic, which the decoder undoes exactly.
+
+use estuary_types::Sample;
+use estuary_types::encoding::{get_uvarint, get_varint, put_uvarint, put_varint};
+
+use crate::error::ChunkError;
+use crate::header::ChunkHeader;
+
+/// Appends the timestamps of `samples` after the first. `samples` strictly
+/// increase (the encoder asserts it).
+pub(crate) fn encode(samples: &[Sample], dst: &mut Vec<u8>) {
+    let mut timestamps = samples.iter().map(|sample| sample.timestamp);
+    let Some(mut previous) = timestamps.next() else {
+        return;
+    };
+    let mut delta_previous = None;
+    for timestamp in timestamps {
+        let delta = timestamp.wrapping_sub(previous) as u64;
+        match delta_previous {
+            None => put_uvarint(dst, delta),
+            Some(delta_previous) => put_varint(dst, delta.wrapping_sub(delta_previous) as i64),
+        }
+        delta_previous = Some(delta);
+        previous = timestamp;
+    }
+}
+
+/// Appends `header.sample_count` samples with their timestamps and a zero value
+/// to `dst` (the values come next); returns the unread rest of `src`. Fails unless
+/// the timestamps strictly increase and end at `header.timestamp_max`.
+pub(crate) fn decode<'a>(
+    mut src: &'a [u8],
+    header: &ChunkHeader,
+    dst: &mut Vec<Sample>,
+) -> Result<&'a [u8], ChunkError> {
+    let mut timestamp = header.timestamp_min;
+    dst.push(Sample::new(timestamp, 0.0));
+    let mut delta = 0u64;
+    for index in 1..header.sample_count {
+        if index == 1 {
+            (delta, src) = get_uvarint(src, "timestamp delta")?;
+        } else {
+            let delta_change;
+            (delta_change, src) = get_varint(src, "timestamp delta change")?;
+            delta = delta.wrapping_add(delta_change as u64);
+        }
+        timestamp = next_timestamp(timestamp, delta, index)?;
+        dst.push(Sample::new(timestamp, 0.0));
+    }
+    if timestamp != header.timestamp_max {
+        return Err(ChunkError::TimestampMaxMismatch {
+            expected: header.timestamp_max,
+            found: timestamp,
+        });
+    }
+    Ok(src)
+}
+
+/// `previous + delta`, provided it is strictly greater and fits `i64`.
+fn next_timestamp(previous: i64, delta: u64, index: u32) -> Result<i64, ChunkError> {
+    match previous.checked_add_unsigned(delta) {
+        Some(timestamp) if delta > 0 => Ok(timestamp),
+        _ => Err(ChunkError::TimestampNotIncreasing { index, previous }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::ValueEncoding;
+
+    fn round_trip(timestamps: &[i64]) -> (Vec<i64>, usize) {
+        let samples: Vec<_> = timestamps.iter().map(|&t| Sample::new(t, 0.0)).collect();
+        let mut body = Vec::new();
+        encode(&samples, &mut body);
+        let header = ChunkHeader {
+            sample_count: samples.len() as u32,
+            timestamp_min: timestamps[0],
+            timestamp_max: timestamps[timestamps.len() - 1],
+            value_encoding: ValueEncoding::Xor,
+        };
+        let mut decoded = Vec::new();
+        let rest = decode(&body, &header, &mut decoded).expect("decode");
+        assert!(rest.is_empty());
+        (decoded.iter().map(|s| s.timestamp).collect(), body.len())
+    }
+
+    #[test]
+    fn regular_scrapes_take_one_byte_per_timestamp() {
+        let timestamps: Vec<i64> = (0..100).map(|i| 1_700_000_000_000 + i * 15_000).collect();
+        let (decoded, body_bytes) = round_trip(&timestamps);
+        assert_eq!(decoded, timestamps);
+        // Two bytes for the 15 000 ms delta, then one zero byte per timestamp.
+        assert_eq!(body_bytes, 2 + 98);
+    }
+
+    #[test]
+    fn extremes_round_trip() {
+        let timestamps = [i64::MIN, i64::MIN + 1, 0, i64::MAX - 1, i64::MAX];
+        assert_eq!(round_trip(&timestamps).0, timestamps);
+        assert_eq!(round_trip(&[i64::MIN, i64::MAX]).0, [i64::MIN, i64::MAX]);
+    }
+
+    #[test]
+    fn zero_delta_is_refused() {
+        // Delta 5, then a change of -5: a repeated timestamp.
+        let mut body = Vec::new();
+        put_uvarint(&mut body, 5);
+        put_varint(&mut body, -5);
+        let header = ChunkHeader {
+            sample_count: 3,
+            timestamp_min: 0,
+            timestamp_max: 5,
+            value_encoding: ValueEncoding::Xor,
+        };
+        let result = decode(&body, &header, &mut Vec::new());
+        assert!(matches!(
+            result,
+            Err(ChunkError::TimestampNotIncreasing {
+                index: 2,
+                previous: 5
+            })
+        ));
+    }
+}
