@@ -41,6 +41,18 @@ pub struct SelectConfig {
     /// `-search.maxTSDBStatusTopNSeries`: the largest `topN` of
     /// `/api/v1/status/tsdb`; larger values are lowered to it. Default 1000.
     pub max_tsdb_status_top_n: usize,
+    /// `-search.maxPointsPerTimeseries`: the most points `/api/v1/query_range`
+    /// may compute per series, `(end - start) / step`; more fails with 422.
+    /// Default 30 000 (Prometheus hard-codes 11 000).
+    pub max_points_per_timeseries: usize,
+    /// `-search.maxQueryLen`: the longest `query` argument, in bytes; longer
+    /// fails with 400. Default 16 KiB.
+    pub max_query_len: usize,
+    /// `-search.maxLookback` (Prometheus's `--query.lookback-delta`): how far
+    /// back an instant selector looks for a sample. The `max_lookback` argument
+    /// overrides it per query. Default 5 min, as in Prometheus
+    /// (VictoriaMetrics derives it from the scrape interval when unset).
+    pub max_lookback: Duration,
 }
 
 impl Default for SelectConfig {
@@ -58,6 +70,9 @@ impl Default for SelectConfig {
             max_export_duration: Duration::from_secs(30 * 24 * 3600),
             max_samples_per_query: 1_000_000_000,
             max_tsdb_status_top_n: 1000,
+            max_points_per_timeseries: 30_000,
+            max_query_len: 16 * 1024,
+            max_lookback: Duration::from_secs(5 * 60),
         }
     }
 }

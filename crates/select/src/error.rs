@@ -41,16 +41,29 @@ pub enum ApiError {
         /// Why.
         reason: String,
     },
+    /// The query cannot be evaluated as given: PromQL parse errors, and type
+    /// errors such as a range vector in a range query (Prometheus answers 400).
+    #[error("{message}")]
+    BadData {
+        /// What is wrong.
+        message: String,
+    },
     /// A select-side limit was hit; the message names the flag that lifts it.
     #[error("{message}")]
     LimitExceeded {
         /// What was exceeded and which flag raises the limit.
         message: String,
     },
-    /// The query could not be executed (PromQL parse or evaluation errors).
+    /// The query could not be executed on the data (PromQL evaluation errors).
     #[error("{message}")]
     Execution {
         /// What went wrong.
+        message: String,
+    },
+    /// The request's deadline passed during select-side work (evaluation).
+    #[error("{message}")]
+    Timeout {
+        /// What was being done, and which limit applied.
         message: String,
     },
     /// The storage refused or failed.
@@ -102,6 +115,7 @@ impl ApiError {
         match self {
             ApiError::MissingParam { .. }
             | ApiError::InvalidParam { .. }
+            | ApiError::BadData { .. }
             | ApiError::Body { .. } => StatusCode::BAD_REQUEST,
             ApiError::LimitExceeded { .. } | ApiError::Execution { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -114,6 +128,7 @@ impl ApiError {
                 StorageError::InvalidArgument(_) => StatusCode::BAD_REQUEST,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
+            ApiError::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -127,7 +142,8 @@ impl ApiError {
             ApiError::Storage {
                 source: StorageError::DeadlineExceeded { .. },
                 ..
-            } => "timeout",
+            }
+            | ApiError::Timeout { .. } => "timeout",
             ApiError::TooManyRequests { .. } => "unavailable",
             _ => match self.status() {
                 StatusCode::BAD_REQUEST => "bad_data",
@@ -283,6 +299,28 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "cannot parse `start` arg \"yesterday\": unknown time format"
+        );
+    }
+
+    #[test]
+    fn query_errors_follow_prometheus() {
+        let bad = ApiError::BadData {
+            message: "parse error".into(),
+        };
+        assert_eq!((bad.status().as_u16(), bad.error_type()), (400, "bad_data"));
+        let slow = ApiError::Timeout {
+            message: "query timed out".into(),
+        };
+        assert_eq!(
+            (slow.status().as_u16(), slow.error_type()),
+            (503, "timeout")
+        );
+        let failed = ApiError::Execution {
+            message: "many-to-many".into(),
+        };
+        assert_eq!(
+            (failed.status().as_u16(), failed.error_type()),
+            (422, "execution")
         );
     }
 

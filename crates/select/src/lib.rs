@@ -1,5 +1,14 @@
 //! The read API of the select role: everything under
-//! `/select/<tenant>/prometheus` except PromQL evaluation itself.
+//! `/select/<tenant>/prometheus`, PromQL queries included.
+//!
+//! | Route (GET and POST) | Handler | Reads storage |
+//! |---|---|---|
+//! | `/api/v1/query`, `/api/v1/query_range` | [`handlers::query`] | yes |
+//! | `/api/v1/export` | [`handlers::export`] | yes |
+//! | `/api/v1/series` | [`handlers::series`] | yes |
+//! | `/api/v1/labels`, `/api/v1/label/{name}/values` | [`handlers::labels`] | yes |
+//! | `/api/v1/status/tsdb` | [`handlers::tsdb_status`] | yes |
+//! | `/api/v1/status/buildinfo`, `/api/v1/query_exemplars`, `/api/v1/rules`, `/rules`, `/api/v1/alerts`, `/alerts`, `/api/v1/notifiers`, `/api/v1/metadata`, `/-/healthy`, `/-/ready` | [`handlers::static_answers`] | no |
 //!
 //! A request flows through these parts:
 //!
@@ -12,16 +21,18 @@
 //! - [`deadline`] derives the storage deadline from `-search.max*Duration` and
 //!   `timeout`, and enforces it around each storage call.
 //! - [`handlers`] hold one module per endpoint family; [`limiter`] bounds how
-//!   many run at once.
+//!   many of those that read storage run at once.
+//! - [`query`] serves the PromQL handlers: it plans and evaluates with
+//!   `estuary_promql` on a query thread, fetches the planned selectors from
+//!   storage, and renders Prometheus's result shapes.
 //! - [`response`] and [`metric_json`] write success envelopes; [`error`] maps
 //!   every failure ([`ApiError`]) to a status, an `errorType` and a JSON or
 //!   plain-text body, in one place.
 //!
 //! What this crate leaves to others: the tenant is parsed by the binary's
 //! routing layer, which inserts an `Extension<Tenant>` into every request;
-//! request counting per path is the binary's too; `/api/v1/query` and
-//! `/api/v1/query_range` come from the PromQL evaluator, which reuses
-//! [`params`], [`filters`], [`deadline`], [`response`] and [`ApiError`].
+//! request counting per path is the binary's too; PromQL semantics are
+//! `estuary_promql`'s.
 
 pub mod clock;
 pub mod config;
@@ -34,6 +45,7 @@ pub mod limiter;
 pub mod list_limit;
 pub mod metric_json;
 pub mod params;
+pub mod query;
 pub mod response;
 pub mod selectors;
 pub mod state;
@@ -57,6 +69,14 @@ use handlers::{export, labels, series, static_answers, tsdb_status};
 /// Requests must carry an `Extension<Tenant>`.
 pub fn routes(state: SelectState) -> Router {
     let reading = Router::new()
+        .route(
+            "/api/v1/query",
+            get(handlers::query::query).post(handlers::query::query),
+        )
+        .route(
+            "/api/v1/query_range",
+            get(handlers::query::query_range).post(handlers::query::query_range),
+        )
         .route("/api/v1/export", get(export::export).post(export::export))
         .route("/api/v1/series", get(series::series).post(series::series))
         .route("/api/v1/labels", get(labels::labels).post(labels::labels))

@@ -15,11 +15,14 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 ///
 /// Field order on the wire: `status`, `isPartial` (fan-out endpoints only),
 /// `data`, `stats` (query endpoints), `warnings` (only when there are some).
+///
+/// `S` is the type of `stats`: any serialisable value, so that a typed struct
+/// keeps its field order (a `serde_json::Value` object sorts its keys).
 #[derive(Debug, Clone)]
-pub struct Success<T> {
+pub struct Success<T, S = serde_json::Value> {
     data: T,
     is_partial: Option<bool>,
-    stats: Option<serde_json::Value>,
+    stats: Option<S>,
     warnings: Vec<String>,
 }
 
@@ -42,29 +45,35 @@ impl<T: Serialize> Success<T> {
             ..Success::new(data)
         }
     }
+}
 
+impl<T: Serialize, S: Serialize> Success<T, S> {
     /// Adds a `warnings` entry (Grafana shows them as panel notices).
     pub fn with_warning(mut self, warning: impl Into<String>) -> Self {
         self.warnings.push(warning.into());
         self
     }
 
-    /// Adds a top-level `stats` object (query endpoints).
-    pub fn with_stats(mut self, stats: serde_json::Value) -> Self {
-        self.stats = Some(stats);
-        self
+    /// Sets the top-level `stats` object (query endpoints).
+    pub fn with_stats<U: Serialize>(self, stats: U) -> Success<T, U> {
+        Success {
+            data: self.data,
+            is_partial: self.is_partial,
+            stats: Some(stats),
+            warnings: self.warnings,
+        }
     }
 
     /// The encoded envelope.
     pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
         #[derive(Serialize)]
-        struct Envelope<'a, T> {
+        struct Envelope<'a, T, S> {
             status: &'static str,
             #[serde(rename = "isPartial", skip_serializing_if = "Option::is_none")]
             is_partial: Option<bool>,
             data: &'a T,
             #[serde(skip_serializing_if = "Option::is_none")]
-            stats: Option<&'a serde_json::Value>,
+            stats: Option<&'a S>,
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             warnings: &'a [String],
         }
@@ -78,7 +87,7 @@ impl<T: Serialize> Success<T> {
     }
 }
 
-impl<T: Serialize> IntoResponse for Success<T> {
+impl<T: Serialize, S: Serialize> IntoResponse for Success<T, S> {
     fn into_response(self) -> Response {
         match self.to_json() {
             Ok(body) => json_response(StatusCode::OK, body),

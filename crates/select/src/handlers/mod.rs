@@ -6,6 +6,7 @@ pub mod export;
 mod export_body;
 mod export_line;
 pub mod labels;
+pub mod query;
 pub mod series;
 pub mod static_answers;
 pub mod tsdb_status;

@@ -361,6 +361,25 @@ impl Answer {
         serde_json::from_slice(&self.body).expect("JSON body")
     }
 
+    /// The body as text with the value of `"executionTimeMsec"` replaced by 0,
+    /// so query answers can be compared exactly.
+    pub fn text_without_timing(&self) -> String {
+        const KEY: &str = "\"executionTimeMsec\":";
+        let text = self.text();
+        let Some(at) = text.find(KEY) else {
+            return text;
+        };
+        let digits_start = at + KEY.len();
+        let digits_len = text[digits_start..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len() - digits_start);
+        format!(
+            "{}0{}",
+            &text[..digits_start],
+            &text[digits_start + digits_len..]
+        )
+    }
+
     /// A header's value.
     pub fn header(&self, name: &str) -> &str {
         self.headers
