@@ -360,10 +360,10 @@ fn maintenance_loop(engine: std::sync::Weak<Engine>) {
             .position()
             .saturating_sub(engine.wal_position_at_flush.load(Ordering::Acquire));
         let due = engine.last_flush.lock().elapsed() >= engine.config.head_flush_interval;
-        if due || wal_growth >= engine.config.wal_bytes_flush_threshold {
-            if let Err(error) = engine.flush() {
-                tracing::error!(%error, "head flush failed; will retry");
-            }
+        if (due || wal_growth >= engine.config.wal_bytes_flush_threshold)
+            && let Err(error) = engine.flush()
+        {
+            tracing::error!(%error, "head flush failed; will retry");
         }
         if last_maintenance.elapsed() >= engine.config.maintenance_interval {
             last_maintenance = Instant::now();

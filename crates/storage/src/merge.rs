@@ -82,24 +82,22 @@ impl Engine {
                 Some((series_id, _, _)) => group_series != Some(*series_id),
                 None => true,
             };
-            if boundary {
-                if let Some(series_id) = group_series.take() {
-                    self.merge_series_group(
-                        &mut batch,
-                        tenant,
-                        day,
-                        series_id,
-                        sequence,
-                        &deleted,
-                        std::mem::take(&mut group),
-                    )?;
-                    series_in_batch += 1;
-                    if series_in_batch >= SERIES_PER_BATCH_MAX {
-                        self.db
-                            .write(std::mem::take(&mut batch))
-                            .context(|| format!("merge day {day} of {tenant}"))?;
-                        series_in_batch = 0;
-                    }
+            if boundary && let Some(series_id) = group_series.take() {
+                self.merge_series_group(
+                    &mut batch,
+                    tenant,
+                    day,
+                    series_id,
+                    sequence,
+                    &deleted,
+                    std::mem::take(&mut group),
+                )?;
+                series_in_batch += 1;
+                if series_in_batch >= SERIES_PER_BATCH_MAX {
+                    self.db
+                        .write(std::mem::take(&mut batch))
+                        .context(|| format!("merge day {day} of {tenant}"))?;
+                    series_in_batch = 0;
                 }
             }
             let Some((series_id, key, value)) = next else {

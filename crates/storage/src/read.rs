@@ -35,10 +35,10 @@ impl Engine {
         let wanted = range.days();
         let prefix = keys::tenant_day(tenant, 0);
         self.index().scan_prefix(&prefix[..9], |key, _| {
-            if let Some((_, day)) = keys::parse_tenant_day(key) {
-                if wanted.contains(&day) {
-                    days.push(day);
-                }
+            if let Some((_, day)) = keys::parse_tenant_day(key)
+                && wanted.contains(&day)
+            {
+                days.push(day);
             }
             Ok(())
         })?;
@@ -215,10 +215,10 @@ impl Engine {
         let days = range.days();
         self.index()
             .scan_prefix(&keys::TENANT_DAY_PREFIX, |key, _| {
-                if let Some((tenant, day)) = keys::parse_tenant_day(key) {
-                    if days.contains(&day) {
-                        tenants.insert(tenant);
-                    }
+                if let Some((tenant, day)) = keys::parse_tenant_day(key)
+                    && days.contains(&day)
+                {
+                    tenants.insert(tenant);
                 }
                 Ok(())
             })?;

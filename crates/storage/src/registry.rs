@@ -63,9 +63,11 @@ pub struct Lookup {
     pub created: bool,
 }
 
+type Shard = Mutex<HashMap<Box<[u8]>, Arc<SeriesEntry>>>;
+
 /// Series known to this process, keyed by tenant bytes followed by encoded labels.
 pub struct SeriesRegistry {
-    shards: Vec<Mutex<HashMap<Box<[u8]>, Arc<SeriesEntry>>>>,
+    shards: Vec<Shard>,
 }
 
 impl Default for SeriesRegistry {
@@ -87,7 +89,7 @@ pub fn registry_key(tenant: Tenant, labels_encoded: &[u8]) -> Box<[u8]> {
 }
 
 impl SeriesRegistry {
-    fn shard(&self, key: &[u8]) -> &Mutex<HashMap<Box<[u8]>, Arc<SeriesEntry>>> {
+    fn shard(&self, key: &[u8]) -> &Shard {
         let hash = shard_hash(key);
         &self.shards[(hash as usize) % SHARD_COUNT]
     }

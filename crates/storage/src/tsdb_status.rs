@@ -44,7 +44,7 @@ impl Engine {
         let mut visited = 0usize;
         index.scan_prefix(&prefix, |key, value| {
             visited += 1;
-            if visited % 1024 == 0 {
+            if visited.is_multiple_of(1024) {
                 check_deadline(series.deadline, "computing TSDB status")?;
             }
             let Some((name, label_value)) = keys::split_posting_suffix(&key[prefix.len()..]) else {

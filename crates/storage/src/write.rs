@@ -161,15 +161,14 @@ impl Engine {
                 .fetch_add(outcome.samples_too_old, Ordering::Relaxed);
             return Ok(outcome);
         }
-        if !definitions.is_empty() {
-            if let Err(error) = self
+        if !definitions.is_empty()
+            && let Err(error) = self
                 .db
                 .write(definitions)
                 .context(|| "store new series".into())
-            {
-                self.registry.remove(&created_keys);
-                return Err(error);
-            }
+        {
+            self.registry.remove(&created_keys);
+            return Err(error);
         }
 
         let _gate = self.apply_gate.read();

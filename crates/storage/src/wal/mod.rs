@@ -37,10 +37,11 @@ pub fn list_segments(dir: &Path) -> std::io::Result<Vec<u64>> {
         let entry = entry?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if name.len() == 16 && name.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(index) = name.parse() {
-                indexes.push(index);
-            }
+        if name.len() == 16
+            && name.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(index) = name.parse()
+        {
+            indexes.push(index);
         }
     }
     indexes.sort_unstable();

@@ -1,0 +1,107 @@
+//! What the benchmark reads about a server from outside: CPU time and resident
+//! memory from `/proc`, and the size of its data directory.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// Clock ticks per second of `utime`/`stime` in `/proc/<pid>/stat`
+/// (`sysconf(_SC_CLK_TCK)`, 100 on every Linux this runs on).
+const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
+
+/// CPU seconds (user + system, all threads) the process has used so far.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let path = format!("/proc/{pid}/stat");
+    let stat = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    // The command name (field 2) is in parentheses and may hold spaces, so
+    // count fields from the last ')': state is field 3, utime 14, stime 15.
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("{path} has no command name: {stat:?}"));
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |field: usize| -> u64 {
+        fields
+            .get(field - 3)
+            .and_then(|f| f.parse().ok())
+            .unwrap_or_else(|| panic!("{path}: field {field} is not a tick count: {stat:?}"))
+    };
+    (ticks(14) + ticks(15)) as f64 / CLOCK_TICKS_PER_SECOND
+}
+
+/// Resident memory of a process, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    /// `VmRSS`: resident now.
+    pub rss_bytes: u64,
+    /// `VmHWM`: the most it has been resident.
+    pub rss_peak_bytes: u64,
+}
+
+/// Reads `VmRSS` and `VmHWM` from `/proc/<pid>/status`.
+pub fn memory(pid: u32) -> Memory {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let kib = |key: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(key))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("{path} has no {key} line in kB"))
+    };
+    Memory {
+        rss_bytes: kib("VmRSS:") * 1024,
+        rss_peak_bytes: kib("VmHWM:") * 1024,
+    }
+}
+
+/// Size of a directory tree, nothing excluded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiskUsage {
+    /// Sum of file lengths (`du --apparent-size`; what VictoriaMetrics's
+    /// `vm_data_size_bytes` counts).
+    pub apparent_bytes: u64,
+    /// Blocks allocated (`du`), including preallocated space past a file's end.
+    pub allocated_bytes: u64,
+    /// Regular files.
+    pub file_count: u64,
+}
+
+/// Walks `root` without following symbolic links. Files that vanish during the
+/// walk (servers delete and rename while merging) are skipped.
+pub fn disk_usage(root: &Path) -> DiskUsage {
+    let mut usage = DiskUsage::default();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+                continue;
+            };
+            if meta.is_dir() {
+                pending.push(entry.path());
+            } else {
+                usage.apparent_bytes += meta.len();
+                usage.allocated_bytes += meta.blocks() * 512;
+                usage.file_count += u64::from(meta.is_file());
+            }
+        }
+    }
+    usage
+}
+
+/// The one-minute load average, printed with the results: figures taken while
+/// other work runs on the machine are noisy.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".to_string())
+}

@@ -1,0 +1,186 @@
+//! Command-line flags, named as VictoriaMetrics names them.
+
+mod duration;
+mod retention;
+
+pub use duration::parse_duration;
+pub use retention::{parse_retention_filter, parse_retention_period};
+
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::time::Duration;
+
+/// Estuary: a VictoriaMetrics-cluster-compatible global tier for Prometheus
+/// metrics. Flags may be written `-flag=value` (VictoriaMetrics style) or
+/// `--flag=value`.
+#[derive(Debug, Parser)]
+#[command(name = "estuary", version, about, long_about = None)]
+pub struct Cli {
+    /// Minimum log level: DEBUG, INFO, WARN, ERROR.
+    #[arg(long = "loggerLevel", default_value = "INFO", global = true)]
+    pub logger_level: String,
+
+    /// The role this process plays.
+    #[command(subcommand)]
+    pub role: Role,
+}
+
+/// Process roles.
+#[derive(Debug, Subcommand)]
+pub enum Role {
+    /// Storage, insert and select in one process: the all-in-one server. Serves
+    /// the single-node paths (`/api/v1/write`, `/api/v1/query`, ...) as tenant
+    /// 0:0 and the cluster paths `/insert/<tenant>/prometheus/...` and
+    /// `/select/<tenant>/prometheus/...`.
+    Single(SingleArgs),
+}
+
+/// Flags of `estuary single`.
+#[derive(Debug, Args)]
+pub struct SingleArgs {
+    /// TCP address to listen on for HTTP.
+    #[arg(long = "httpListenAddr", default_value = ":8428")]
+    pub http_listen_addr: String,
+
+    /// Directory holding all data.
+    #[arg(long = "storageDataPath", default_value = "estuary-data")]
+    pub storage_data_path: std::path::PathBuf,
+
+    #[command(flatten)]
+    pub storage: StorageFlags,
+
+    #[command(flatten)]
+    pub insert: InsertFlags,
+
+    #[command(flatten)]
+    pub select: SelectFlags,
+}
+
+/// Storage-engine flags.
+#[derive(Debug, Args)]
+pub struct StorageFlags {
+    /// How long samples are kept: a bare number is months; suffixes h, d, w, y.
+    /// Minimum 1d.
+    #[arg(long = "retentionPeriod", default_value = "1", value_parser = parse_retention_period)]
+    pub retention_period: Duration,
+
+    /// Per-tenant retention, repeatable, first match wins:
+    /// `{vm_account_id="5"}:1y` or `{vm_account_id="5",vm_project_id="1"}:90d`.
+    #[arg(long = "retentionFilter", value_parser = parse_retention_filter)]
+    pub retention_filter: Vec<retention::RetentionFilter>,
+
+    /// How often the in-memory head is flushed to compressed chunks.
+    #[arg(long = "storage.headFlushInterval", default_value = "10m", value_parser = parse_duration)]
+    pub head_flush_interval: Duration,
+
+    /// Downsampling is not supported; setting it is an error.
+    #[arg(long = "downsampling.period", hide = true)]
+    pub downsampling_period: Vec<String>,
+}
+
+/// Ingestion flags.
+#[derive(Debug, Args)]
+pub struct InsertFlags {
+    /// Largest accepted request body in bytes (after decompression).
+    #[arg(long = "maxInsertRequestSize", default_value_t = 32 << 20)]
+    pub max_insert_request_size: usize,
+
+    /// Series with more labels are dropped.
+    #[arg(long = "maxLabelsPerTimeseries", default_value_t = 40)]
+    pub max_labels_per_timeseries: usize,
+
+    /// Series with a longer label name are dropped.
+    #[arg(long = "maxLabelNameLen", default_value_t = 256)]
+    pub max_label_name_len: usize,
+
+    /// Series with a longer label value are dropped.
+    #[arg(long = "maxLabelValueLen", default_value_t = 4096)]
+    pub max_label_value_len: usize,
+
+    /// Insert requests processed at once; default twice the CPU count.
+    #[arg(long = "maxConcurrentInserts")]
+    pub max_concurrent_inserts: Option<usize>,
+
+    /// How long an insert waits for a slot before 503.
+    #[arg(long = "insert.maxQueueDuration", default_value = "1m", value_parser = parse_duration)]
+    pub insert_max_queue_duration: Duration,
+}
+
+/// Query flags.
+#[derive(Debug, Args)]
+pub struct SelectFlags {
+    /// Most series one query may select.
+    #[arg(long = "search.maxSeries", default_value_t = 30_000)]
+    pub max_series: usize,
+
+    /// Most samples one query may read.
+    #[arg(long = "search.maxSamplesPerQuery", default_value_t = 1_000_000_000)]
+    pub max_samples_per_query: u64,
+
+    /// Longest a query may run.
+    #[arg(long = "search.maxQueryDuration", default_value = "30s", value_parser = parse_duration)]
+    pub max_query_duration: Duration,
+
+    /// Queries processed at once; default twice the CPU count.
+    #[arg(long = "search.maxConcurrentRequests")]
+    pub max_concurrent_requests: Option<usize>,
+
+    /// How long a query waits for a slot before 429.
+    #[arg(long = "search.maxQueueDuration", default_value = "10s", value_parser = parse_duration)]
+    pub max_queue_duration: Duration,
+}
+
+/// Rewrites VictoriaMetrics-style `-flag` arguments to `--flag` so clap
+/// accepts both. Single-letter short flags (`-h`, `-V`) and lone `-` stay.
+pub fn normalize_single_dash(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    args.into_iter()
+        .map(|arg| match arg.to_str() {
+            Some(s) if s.starts_with('-') && !s.starts_with("--") && s.len() > 2 => {
+                let mut long = OsString::from("-");
+                long.push(&arg);
+                long
+            }
+            _ => arg,
+        })
+        .collect()
+}
+
+/// Twice the number of CPUs: VictoriaMetrics's default concurrency.
+pub fn default_concurrency() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_dash_flags_become_long_flags() {
+        let args = normalize_single_dash(
+            ["estuary", "single", "-retentionPeriod=1y", "-h", "--x", "-"].map(OsString::from),
+        );
+        assert_eq!(
+            args,
+            [
+                "estuary",
+                "single",
+                "--retentionPeriod=1y",
+                "-h",
+                "--x",
+                "-"
+            ]
+            .map(OsString::from)
+        );
+    }
+
+    #[test]
+    fn defaults_parse() {
+        let cli = Cli::parse_from(["estuary", "single"]);
+        let Role::Single(single) = cli.role;
+        assert_eq!(single.http_listen_addr, ":8428");
+        assert_eq!(
+            single.storage.retention_period,
+            Duration::from_secs(31 * 86_400)
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! One module per process role.
+
+pub mod single;
