@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/estuary/target}"
+bash scripts/rocksdb.sh
 cargo build --release --bin estuary
 exec "$CARGO_TARGET_DIR/release/estuary" single "$@"

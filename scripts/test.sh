@@ -10,6 +10,7 @@ bash scripts/setup.sh
 # A target directory outside the clone survives between CI runs, so RocksDB
 # (a 17-minute C++ build) is compiled once per machine, not once per clone.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/estuary/target}"
+bash scripts/rocksdb.sh
 
 # One profile for tests, benchmarks and the server: RocksDB is built once.
 cargo build --release --workspace --all-targets
