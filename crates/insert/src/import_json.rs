@@ -6,16 +6,16 @@
 //!
 //! One object per line; blank lines are skipped; other fields are ignored.
 //! Values are JSON numbers, `null`, or the strings `"Infinity"`, `"-Infinity"`
-//! and `"NaN"`. `null` is what export writes for every NaN, and
-//! VictoriaMetrics treats every NaN as a staleness marker, so `null` is read
-//! back as the Prometheus staleness marker; `"NaN"` is an ordinary NaN.
+//! and `"NaN"`. `null` is what export writes for a NaN value, so it is read
+//! back as an ordinary NaN and export -> import round-trips. (Export leaves
+//! staleness markers out, as VictoriaMetrics does.)
 //! Timestamps are integer milliseconds (`1.5e12` is accepted, `1.5` is not).
 //! The whole body is parsed before anything is stored: one bad line fails the
 //! request, naming the line.
 
 use crate::batch::{BatchBuilder, BatchContext, SeriesBatch};
 use crate::error::InsertError;
-use estuary_types::{Sample, stale_nan};
+use estuary_types::Sample;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Unexpected, Visitor};
 use std::borrow::Cow;
@@ -69,7 +69,10 @@ fn parse(body: &[u8], line_bytes_max: usize) -> Result<Vec<ParsedLine<'_>>, Inse
 }
 
 fn parse_line(line: &[u8]) -> Result<ParsedLine<'_>, String> {
-    let parsed: JsonLine<'_> = serde_json::from_slice(line).map_err(json_detail)?;
+    let mut deserializer = serde_json::Deserializer::from_slice(line);
+    let parsed: JsonLine<'_> = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| field_detail(error.path().to_string(), error.into_inner()))?;
+    deserializer.end().map_err(json_detail)?;
     if parsed.values.len() != parsed.timestamps.len() {
         return Err(format!(
             "\"values\" has {} entries but \"timestamps\" has {}",
@@ -87,6 +90,16 @@ fn parse_line(line: &[u8]) -> Result<ParsedLine<'_>, String> {
         metric: parsed.metric,
         samples,
     })
+}
+
+/// The failing field (e.g. `timestamps[0]`) in front of serde_json's message, so
+/// that a number out of range or a wrong type names where it is.
+fn field_detail(path: String, error: serde_json::Error) -> String {
+    if path.is_empty() || path == "." {
+        json_detail(error)
+    } else {
+        format!("field {path}: {}", json_detail(error))
+    }
 }
 
 /// serde_json's message with its position given as a column only: the body's
@@ -206,7 +219,7 @@ impl Visitor<'_> for ValueVisitor {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value(stale_nan()))
+        Ok(Value(f64::NAN))
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
@@ -301,7 +314,7 @@ mod tests {
         );
         let values: Vec<f64> = first.samples.iter().map(|s| s.value).collect();
         assert_eq!(&values[..2], &[1.0, 0.5]);
-        assert!(is_stale_nan(values[2]));
+        assert!(values[2].is_nan() && !is_stale_nan(values[2]));
         assert_eq!(values[3], f64::INFINITY);
         assert_eq!(values[4], f64::NEG_INFINITY);
         assert!(values[5].is_nan() && !is_stale_nan(values[5]));

@@ -1,0 +1,169 @@
+//! The real peers, as Debian packages them (installed by `bash scripts/setup.sh`):
+//! node_exporter, single-node VictoriaMetrics, vmagent and Prometheus. Each runs
+//! on a free loopback port with its data and config in a temporary directory
+//! and is killed when dropped. A missing binary fails the test, never skips it.
+
+use super::process::{Process, wait_until_ready};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// How long a peer may take to answer its readiness URL.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Start attempts, each on a new port, in case another test took the port.
+const START_ATTEMPTS: usize = 3;
+
+/// `/usr/bin/prometheus-node-exporter` (Debian's node_exporter 1.5).
+pub const NODE_EXPORTER: &str = "/usr/bin/prometheus-node-exporter";
+/// `/usr/bin/victoria-metrics` (Debian's single-node VictoriaMetrics 1.79).
+pub const VICTORIA_METRICS: &str = "/usr/bin/victoria-metrics";
+/// `/usr/bin/vmagent` (Debian's vmagent 1.79).
+pub const VMAGENT: &str = "/usr/bin/vmagent";
+/// `/usr/bin/prometheus` (Debian's Prometheus 2.42).
+pub const PROMETHEUS: &str = "/usr/bin/prometheus";
+
+/// One running peer.
+pub struct Peer {
+    /// The port it serves HTTP on.
+    pub port: u16,
+    process: Process,
+    dir: TempDir,
+}
+
+impl Peer {
+    /// `http://127.0.0.1:<port>`.
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// `127.0.0.1:<port>`, for scrape targets.
+    pub fn host_port(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The peer's last log lines, for failure messages.
+    pub fn log_tail(&self) -> String {
+        self.process.log_tail()
+    }
+
+    /// The peer's private directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Stops the peer with SIGTERM (so it can flush), SIGKILL after `timeout`.
+    /// Returns whether it exited by itself.
+    pub fn stop(&mut self, timeout: Duration) -> bool {
+        self.process.terminate(timeout).is_some()
+    }
+
+    /// Panics with the log if the peer has exited.
+    pub fn assert_running(&mut self) {
+        if let Some(status) = self.process.exited() {
+            panic!("peer exited with {status}\n{}", self.process.log_tail());
+        }
+    }
+}
+
+/// Starts `program` with the arguments `args(port, dir)` and waits until
+/// `ready_path` answers 200; retries on a new port when the start fails.
+fn start(
+    name: &str,
+    program: &str,
+    ready_path: &str,
+    args: impl Fn(u16, &Path) -> Vec<String>,
+) -> Peer {
+    let program = PathBuf::from(program);
+    let mut failures = Vec::new();
+    for _ in 0..START_ATTEMPTS {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{name}-"))
+            .tempdir()
+            .expect("create peer dir");
+        let port = super::free_port();
+        let mut process = Process::spawn(
+            name,
+            &program,
+            &args(port, dir.path()),
+            &dir.path().join(format!("{name}.log")),
+        );
+        match wait_until_ready(
+            &mut process,
+            &format!("http://127.0.0.1:{port}{ready_path}"),
+            READY_TIMEOUT,
+        ) {
+            Ok(()) => return Peer { port, process, dir },
+            Err(error) => {
+                process.kill9();
+                failures.push(error);
+            }
+        }
+    }
+    panic!("{name} did not start:\n{}", failures.join("\n"));
+}
+
+/// node_exporter with its default collectors.
+pub fn node_exporter() -> Peer {
+    start("node_exporter", NODE_EXPORTER, "/metrics", |port, _| {
+        vec![format!("--web.listen-address=127.0.0.1:{port}")]
+    })
+}
+
+/// Single-node VictoriaMetrics.
+pub fn victoria_metrics() -> Peer {
+    start(
+        "victoria-metrics",
+        VICTORIA_METRICS,
+        "/health",
+        |port, dir| {
+            vec![
+                format!("-httpListenAddr=127.0.0.1:{port}"),
+                format!("-storageDataPath={}", dir.join("data").display()),
+                "-retentionPeriod=1".to_string(),
+            ]
+        },
+    )
+}
+
+/// A scrape config scraping `targets` as job `job` every `interval_s` seconds.
+pub fn scrape_config(job: &str, targets: &[String], interval_s: u32) -> String {
+    let targets: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
+    format!(
+        "global:\n  scrape_interval: {interval_s}s\n  scrape_timeout: {interval_s}s\nscrape_configs:\n  - job_name: {job}\n    static_configs:\n      - targets: [{}]\n",
+        targets.join(", ")
+    )
+}
+
+/// vmagent scraping with `scrape_yaml` and remote-writing to every URL in
+/// `remote_write_urls`, flushing every second.
+pub fn vmagent(scrape_yaml: &str, remote_write_urls: &[String]) -> Peer {
+    start("vmagent", VMAGENT, "/health", |port, dir| {
+        let config = dir.join("scrape.yml");
+        std::fs::write(&config, scrape_yaml).expect("write vmagent scrape config");
+        let mut args = vec![
+            format!("-httpListenAddr=127.0.0.1:{port}"),
+            format!("-promscrape.config={}", config.display()),
+            format!("-remoteWrite.tmpDataPath={}", dir.join("queue").display()),
+            "-remoteWrite.flushInterval=1s".to_string(),
+        ];
+        args.extend(
+            remote_write_urls
+                .iter()
+                .map(|url| format!("-remoteWrite.url={url}")),
+        );
+        args
+    })
+}
+
+/// Prometheus with the given full config file (scrape and `remote_write`).
+pub fn prometheus(config_yaml: &str) -> Peer {
+    start("prometheus", PROMETHEUS, "/-/ready", |port, dir| {
+        let config = dir.join("prometheus.yml");
+        std::fs::write(&config, config_yaml).expect("write prometheus config");
+        vec![
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", dir.join("tsdb").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+        ]
+    })
+}
