@@ -17,9 +17,12 @@
 //!
 //! Settings: `ESTUARY_LOAD_SERIES` (default 50 000), `ESTUARY_LOAD_SCRAPES`
 //! (120), `ESTUARY_LOAD_THREADS` (4 client connections), `ESTUARY_LOAD_VM_BIN`
-//! (`/usr/bin/victoria-metrics`). It fails if any request fails or if Estuary
-//! exports a different number of samples or series than it was sent; missed
-//! targets are reported, not failed: this is a measurement, not a test.
+//! (`/usr/bin/victoria-metrics`), `ESTUARY_LOAD_KEEP` (if set, each server's
+//! data directory and log are kept in the temporary directory for inspection).
+//!
+//! It fails if any request fails or if Estuary exports a different number of
+//! samples or series than it was sent. Missed targets are reported, not
+//! failed: this is a measurement, not a test.
 //!
 //! Without `--bench` (as `cargo test --benches` runs it) it only builds and
 //! checks a small data set, without starting servers.
@@ -45,6 +48,7 @@ mod values;
 
 use client::ExportCount;
 use dataset::Dataset;
+use proc_stats::DiskUsage;
 use remote_write::{Payloads, Schedule};
 use report::Measurement;
 use reqwest::blocking::Client;
@@ -64,6 +68,8 @@ const SERIES_PER_REQUEST: usize = 5_000;
 const END_AGE_MS: i64 = 60_000;
 /// The oldest sample must stay inside a day, so any retention accepts it.
 const SPAN_MS_MAX: i64 = 23 * 3_600_000;
+/// Kinds of file listed per server (all are in the JSON report).
+const DISK_KINDS_SHOWN: usize = 8;
 /// How long flush plus merge may take to go quiet before measuring anyway.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -168,6 +174,8 @@ fn measure(peer: Peer, client: &Client, payloads: &Payloads, threads: usize) -> 
     let total_cpu_seconds = proc_stats::cpu_seconds(server.pid()) - cpu_start;
     let disk = server.disk_usage();
     let memory = proc_stats::memory(server.pid());
+    let disk_by_kind = proc_stats::disk_usage_by_kind(&server.data_dir);
+    print_disk_usage(peer, disk, &disk_by_kind);
     let export = client::count_export(
         client,
         &server.base_url,
@@ -186,9 +194,27 @@ fn measure(peer: Peer, client: &Client, payloads: &Payloads, threads: usize) -> 
         ingest_cpu_seconds,
         total_cpu_seconds,
         disk,
+        disk_by_kind,
         memory,
         settled,
         export,
+    }
+}
+
+/// Prints the data directory's size and its largest kinds of file.
+fn print_disk_usage(peer: Peer, total: DiskUsage, by_kind: &[(String, DiskUsage)]) {
+    println!(
+        "{}: data directory {} bytes apparent, {} allocated, {} files; largest:",
+        peer.name(),
+        total.apparent_bytes,
+        total.allocated_bytes,
+        total.file_count
+    );
+    for (kind, usage) in by_kind.iter().take(DISK_KINDS_SHOWN) {
+        println!(
+            "    {kind:<40} {:>12} apparent {:>12} allocated {:>6} files",
+            usage.apparent_bytes, usage.allocated_bytes, usage.file_count
+        );
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the benchmark reads about a server from outside: CPU time and resident
 //! memory from `/proc`, and the size of its data directory.
 
+use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -72,29 +73,82 @@ pub struct DiskUsage {
     pub file_count: u64,
 }
 
-/// Walks `root` without following symbolic links. Files that vanish during the
-/// walk (servers delete and rename while merging) are skipped.
+impl DiskUsage {
+    fn add(&mut self, meta: &std::fs::Metadata) {
+        self.apparent_bytes += meta.len();
+        self.allocated_bytes += meta.blocks() * 512;
+        self.file_count += u64::from(meta.is_file());
+    }
+}
+
+/// The size of everything under `root`.
 pub fn disk_usage(root: &Path) -> DiskUsage {
     let mut usage = DiskUsage::default();
+    visit_files(root, |_, meta| usage.add(meta));
+    usage
+}
+
+/// The size of everything under `root` by [`file_kind`], largest first: shows
+/// where the bytes go (index or samples, logs, preallocated space).
+pub fn disk_usage_by_kind(root: &Path) -> Vec<(String, DiskUsage)> {
+    let mut kinds: BTreeMap<String, DiskUsage> = BTreeMap::new();
+    visit_files(root, |path, meta| {
+        let relative = path.strip_prefix(root).unwrap_or(path);
+        kinds.entry(file_kind(relative)).or_default().add(meta);
+    });
+    let mut kinds: Vec<(String, DiskUsage)> = kinds.into_iter().collect();
+    kinds.sort_by_key(|(_, usage)| std::cmp::Reverse(usage.apparent_bytes));
+    kinds
+}
+
+/// Groups a file by its first two directories and the kind of its name:
+/// `db/*.sst`, `wal/*`, `data/small/timestamps`, `indexdb/<generation>/items`.
+/// Names starting with a digit (RocksDB tables and logs, WAL segments) go by
+/// their extension; others by the word before the first `-`, `.` or digit
+/// (`MANIFEST-000005`, `LOG.old.1700000000`, `values.bin`).
+fn file_kind(relative: &Path) -> String {
+    let parts: Vec<String> = relative
+        .iter()
+        .map(|part| part.to_string_lossy().into_owned())
+        .collect();
+    let Some((name, dirs)) = parts.split_last() else {
+        return String::new();
+    };
+    let kind = if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.rsplit_once('.')
+            .map_or("*".to_string(), |(_, ext)| format!("*.{ext}"))
+    } else {
+        name.split(|c: char| c == '-' || c == '.' || c.is_ascii_digit())
+            .next()
+            .unwrap_or(name)
+            .to_string()
+    };
+    let mut key: Vec<&str> = dirs.iter().take(2).map(String::as_str).collect();
+    key.push(&kind);
+    key.join("/")
+}
+
+/// Calls `visit` with every non-directory entry under `root`, without
+/// following symbolic links. Entries that vanish during the walk (servers
+/// delete and rename files while merging) are skipped.
+fn visit_files(root: &Path, mut visit: impl FnMut(&Path, &std::fs::Metadata)) {
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
         for entry in entries.flatten() {
-            let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+            let path = entry.path();
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
                 continue;
             };
             if meta.is_dir() {
-                pending.push(entry.path());
+                pending.push(path);
             } else {
-                usage.apparent_bytes += meta.len();
-                usage.allocated_bytes += meta.blocks() * 512;
-                usage.file_count += u64::from(meta.is_file());
+                visit(&path, &meta);
             }
         }
     }
-    usage
 }
 
 /// The one-minute load average, printed with the results: figures taken while

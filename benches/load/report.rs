@@ -28,6 +28,8 @@ pub struct Measurement {
     pub total_cpu_seconds: f64,
     /// Data directory after flush and merge.
     pub disk: DiskUsage,
+    /// The same by kind of file, largest first.
+    pub disk_by_kind: Vec<(String, DiskUsage)>,
     /// Resident memory after flush and merge.
     pub memory: Memory,
     /// Whether the server went quiet after flush and merge within the timeout.
@@ -87,6 +89,12 @@ impl Measurement {
             "disk_apparent_bytes": self.disk.apparent_bytes,
             "disk_allocated_bytes": self.disk.allocated_bytes,
             "disk_file_count": self.disk.file_count,
+            "disk_by_kind": self.disk_by_kind.iter().map(|(kind, usage)| json!({
+                "kind": kind,
+                "apparent_bytes": usage.apparent_bytes,
+                "allocated_bytes": usage.allocated_bytes,
+                "files": usage.file_count,
+            })).collect::<Vec<Value>>(),
             "bytes_per_sample": self.bytes_per_sample(),
             "allocated_bytes_per_sample": self.allocated_bytes_per_sample(),
             "rss_bytes": self.memory.rss_bytes,

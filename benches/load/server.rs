@@ -72,8 +72,9 @@ pub struct Server {
     pub data_dir: PathBuf,
     log_path: PathBuf,
     child: Child,
-    /// Holds the data directory and the log; removed after the child is killed.
-    _root: TempDir,
+    /// Holds the data directory and the log; removed after the child is killed
+    /// unless `ESTUARY_LOAD_KEEP` is set.
+    root: Option<TempDir>,
 }
 
 impl Server {
@@ -100,7 +101,7 @@ impl Server {
             data_dir,
             log_path,
             child,
-            _root: root,
+            root: Some(root),
         };
         server.wait_healthy(client);
         server
@@ -184,6 +185,11 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::env::var_os("ESTUARY_LOAD_KEEP").is_some()
+            && let Some(root) = self.root.take()
+        {
+            println!("{}: kept {}", self.peer.name(), root.keep().display());
+        }
     }
 }
 
