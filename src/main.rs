@@ -12,6 +12,9 @@ mod self_metrics;
 use clap::Parser;
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = flags::normalize_single_dash(std::env::args_os());
     let cli = flags::Cli::parse_from(args);

@@ -317,7 +317,15 @@ fn open_db(path: &std::path::Path) -> Result<DB, EngineError> {
     options.create_if_missing(true);
     options.create_missing_column_families(true);
     options.set_max_background_jobs(2);
-    options.set_keep_log_file_num(4);
+    // RocksDB's own log holds only index and meta writes between our flushes;
+    // past this size RocksDB flushes the column families that pin old log
+    // files, so the log cannot grow without bound.
+    options.set_max_total_wal_size(64 << 20);
+    // Its informational log is for debugging RocksDB itself; warnings suffice.
+    options.set_log_level(rocksdb::LogLevel::Warn);
+    options.set_keep_log_file_num(2);
+    options.set_max_log_file_size(1 << 20);
+    options.set_manifest_preallocation_size(64 << 10);
 
     let mut index = Options::default();
     index.set_merge_operator_associative(postings::MERGE_OPERATOR_NAME, postings::union_merge);

@@ -4,9 +4,9 @@
 //! the flush sort and deduplicate them. Sharded by series id so writers of
 //! different series rarely contend.
 
+use crate::prehashed::SeriesIdMap;
 use estuary_types::{Sample, Tenant, TimeRange};
 use parking_lot::Mutex;
-use std::collections::HashMap;
 
 const SHARD_COUNT: usize = 64;
 
@@ -24,21 +24,21 @@ pub type TakenSeries = (u32, Tenant, Vec<Sample>);
 
 /// All head series.
 pub struct Head {
-    shards: Vec<Mutex<HashMap<u32, HeadSeries>>>,
+    shards: Vec<Mutex<SeriesIdMap<HeadSeries>>>,
 }
 
 impl Default for Head {
     fn default() -> Self {
         Head {
             shards: (0..SHARD_COUNT)
-                .map(|_| Mutex::new(HashMap::new()))
+                .map(|_| Mutex::new(SeriesIdMap::default()))
                 .collect(),
         }
     }
 }
 
 impl Head {
-    fn shard(&self, series_id: u32) -> &Mutex<HashMap<u32, HeadSeries>> {
+    fn shard(&self, series_id: u32) -> &Mutex<SeriesIdMap<HeadSeries>> {
         &self.shards[series_id as usize % SHARD_COUNT]
     }
 

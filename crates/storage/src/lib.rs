@@ -26,6 +26,7 @@ mod keys;
 mod local;
 pub mod merge;
 pub mod postings;
+mod prehashed;
 pub mod read;
 mod registry;
 pub mod retention;

@@ -87,7 +87,11 @@ impl Storage for LocalStorage {
     }
 
     async fn force_flush(&self) -> Result<(), StorageError> {
-        self.run(|engine| engine.flush()).await
+        self.run(|engine| {
+            engine.flush()?;
+            engine.flush_memtables()
+        })
+        .await
     }
 
     async fn force_merge(&self) -> Result<(), StorageError> {

@@ -181,6 +181,17 @@ impl Engine {
             self.db
                 .compact_range_cf(self.cf(name), None::<&[u8]>, None::<&[u8]>);
         }
+        self.flush_memtables()
+    }
+
+    /// Writes every column family's memtable to table files, which lets
+    /// RocksDB delete its own log files.
+    pub fn flush_memtables(&self) -> Result<(), EngineError> {
+        for name in [keys::CF_INDEX, keys::CF_CHUNKS, keys::CF_META] {
+            self.db
+                .flush_cf(self.cf(name))
+                .context(|| format!("flush the {name} memtable"))?;
+        }
         Ok(())
     }
 }

@@ -1,10 +1,13 @@
 //! Maps `(tenant, labels)` to series ids for series written since start-up, and
 //! tracks what each write must still do for a series: put its definition in the
 //! WAL, or add it to a day's postings.
+//!
+//! Keys are hashed once (xxh3); the hash picks the shard and is the map key,
+//! with the full key bytes compared only among entries of equal hash.
 
+use crate::prehashed::PrehashedMap;
 use estuary_types::Tenant;
 use parking_lot::Mutex;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -63,7 +66,9 @@ pub struct Lookup {
     pub created: bool,
 }
 
-type Shard = Mutex<HashMap<Box<[u8]>, Arc<SeriesEntry>>>;
+/// Entries sharing one 64-bit hash (almost always exactly one).
+type Bucket = Vec<(Box<[u8]>, Arc<SeriesEntry>)>;
+type Shard = Mutex<PrehashedMap<Bucket>>;
 
 /// Series known to this process, keyed by tenant bytes followed by encoded labels.
 pub struct SeriesRegistry {
@@ -74,7 +79,7 @@ impl Default for SeriesRegistry {
     fn default() -> Self {
         SeriesRegistry {
             shards: (0..SHARD_COUNT)
-                .map(|_| Mutex::new(HashMap::new()))
+                .map(|_| Mutex::new(PrehashedMap::default()))
                 .collect(),
         }
     }
@@ -89,9 +94,11 @@ pub fn registry_key(tenant: Tenant, labels_encoded: &[u8]) -> Box<[u8]> {
 }
 
 impl SeriesRegistry {
-    fn shard(&self, key: &[u8]) -> &Shard {
-        let hash = shard_hash(key);
-        &self.shards[(hash as usize) % SHARD_COUNT]
+    /// The key's hash and its shard. The shard comes from bits the map itself
+    /// does not use (it takes low bits for the slot, top bits for tags).
+    fn locate(&self, key: &[u8]) -> (u64, &Shard) {
+        let hash = xxhash_rust::xxh3::xxh3_64(key);
+        (hash, &self.shards[(hash >> 32) as usize % SHARD_COUNT])
     }
 
     /// The entry for `key`, created by `create` under the shard lock if missing,
@@ -102,15 +109,25 @@ impl SeriesRegistry {
         key: &[u8],
         create: impl FnOnce() -> Result<SeriesEntry, E>,
     ) -> Result<Lookup, E> {
-        let mut shard = self.shard(key).lock();
-        if let Some(entry) = shard.get(key) {
+        let (hash, shard) = self.locate(key);
+        let mut shard = shard.lock();
+        let bucket = shard.entry(hash).or_default();
+        if let Some((_, entry)) = bucket.iter().find(|(k, _)| k.as_ref() == key) {
             return Ok(Lookup {
                 entry: entry.clone(),
                 created: false,
             });
         }
-        let entry = Arc::new(create()?);
-        shard.insert(key.into(), entry.clone());
+        let entry = match create() {
+            Ok(entry) => Arc::new(entry),
+            Err(error) => {
+                if bucket.is_empty() {
+                    shard.remove(&hash);
+                }
+                return Err(error);
+            }
+        };
+        bucket.push((key.into(), entry.clone()));
         Ok(Lookup {
             entry,
             created: true,
@@ -120,17 +137,14 @@ impl SeriesRegistry {
     /// Forgets series (after deletion), so new samples create new series.
     pub fn remove(&self, keys: &[Box<[u8]>]) {
         for key in keys {
-            self.shard(key).lock().remove(key);
+            let (hash, shard) = self.locate(key);
+            let mut shard = shard.lock();
+            if let Some(bucket) = shard.get_mut(&hash) {
+                bucket.retain(|(k, _)| k != key);
+                if bucket.is_empty() {
+                    shard.remove(&hash);
+                }
+            }
         }
     }
-}
-
-fn shard_hash(bytes: &[u8]) -> u64 {
-    // FNV-1a: only the shard choice depends on it, so speed beats quality.
-    let mut hash = 0xcbf2_9ce4_8422_2325u64;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
 }
