@@ -8,7 +8,7 @@ use crate::head::Head;
 use crate::index::IndexReader;
 use crate::keys;
 use crate::postings;
-use crate::registry::{DEFINITION_DURABLE, SeriesEntry, SeriesRegistry, registry_key};
+use crate::registry::{DEFINITION_DURABLE, SeriesEntry, SeriesRegistry};
 use crate::wal::{self, reader::replay_segment, record, writer::WalWriter};
 use estuary_types::{Sample, Tenant};
 use parking_lot::{Mutex, RwLock};
@@ -247,10 +247,11 @@ impl Engine {
                     &encoded,
                 );
                 self.note_replayed_series_id(definition.series_id);
-                let key = registry_key(definition.tenant, &encoded);
-                let _ = self.registry.get_or_insert_with::<EngineError>(&key, || {
-                    Ok(SeriesEntry::new(definition.series_id, DEFINITION_DURABLE))
-                });
+                let _ = self.registry.get_or_insert_with::<EngineError>(
+                    definition.tenant,
+                    &encoded,
+                    || Ok(SeriesEntry::new(definition.series_id, DEFINITION_DURABLE)),
+                );
             }
             self.db
                 .write(batch)

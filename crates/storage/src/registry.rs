@@ -94,10 +94,15 @@ pub fn registry_key(tenant: Tenant, labels_encoded: &[u8]) -> Box<[u8]> {
 }
 
 impl SeriesRegistry {
-    /// The key's hash and its shard. The shard comes from bits the map itself
-    /// does not use (it takes low bits for the slot, top bits for tags).
-    fn locate(&self, key: &[u8]) -> (u64, &Shard) {
-        let hash = xxhash_rust::xxh3::xxh3_64(key);
+    /// The hash of a series key given in two parts (equal to the hash of the
+    /// concatenated [`registry_key`]) and its shard. The shard comes from bits
+    /// the map itself does not use (it takes low bits for the slot, top bits
+    /// for tags).
+    fn locate(&self, tenant: &[u8], labels_encoded: &[u8]) -> (u64, &Shard) {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(tenant);
+        hasher.update(labels_encoded);
+        let hash = hasher.digest();
         (hash, &self.shards[(hash >> 32) as usize % SHARD_COUNT])
     }
 
@@ -106,13 +111,20 @@ impl SeriesRegistry {
     /// leaves the registry unchanged.
     pub fn get_or_insert_with<E>(
         &self,
-        key: &[u8],
+        tenant: Tenant,
+        labels_encoded: &[u8],
         create: impl FnOnce() -> Result<SeriesEntry, E>,
     ) -> Result<Lookup, E> {
-        let (hash, shard) = self.locate(key);
+        let tenant_bytes = tenant.to_key_bytes();
+        let (hash, shard) = self.locate(&tenant_bytes, labels_encoded);
         let mut shard = shard.lock();
         let bucket = shard.entry(hash).or_default();
-        if let Some((_, entry)) = bucket.iter().find(|(k, _)| k.as_ref() == key) {
+        let matches = |k: &[u8]| {
+            k.len() == 8 + labels_encoded.len()
+                && k[..8] == tenant_bytes
+                && &k[8..] == labels_encoded
+        };
+        if let Some((_, entry)) = bucket.iter().find(|(k, _)| matches(k)) {
             return Ok(Lookup {
                 entry: entry.clone(),
                 created: false,
@@ -127,7 +139,7 @@ impl SeriesRegistry {
                 return Err(error);
             }
         };
-        bucket.push((key.into(), entry.clone()));
+        bucket.push((registry_key(tenant, labels_encoded), entry.clone()));
         Ok(Lookup {
             entry,
             created: true,
@@ -137,7 +149,8 @@ impl SeriesRegistry {
     /// Forgets series (after deletion), so new samples create new series.
     pub fn remove(&self, keys: &[Box<[u8]>]) {
         for key in keys {
-            let (hash, shard) = self.locate(key);
+            let (tenant, labels) = key.split_at(8.min(key.len()));
+            let (hash, shard) = self.locate(tenant, labels);
             let mut shard = shard.lock();
             if let Some(bucket) = shard.get_mut(&hash) {
                 bucket.retain(|(k, _)| k != key);

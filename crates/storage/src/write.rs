@@ -35,9 +35,21 @@ impl PostingsBatch {
         samples: &[Sample],
         entry: Option<&Arc<SeriesEntry>>,
     ) {
-        let mut days: Vec<u32> = samples.iter().map(|s| day_of(s.timestamp)).collect();
-        days.sort_unstable();
-        days.dedup();
+        let Some(first) = samples.first() else { return };
+        let first_day = day_of(first.timestamp);
+        let single_day = samples.iter().all(|s| day_of(s.timestamp) == first_day);
+        if single_day && entry.is_some_and(|e| e.is_indexed_for(first_day)) {
+            // The common case: a known series' samples of today, already indexed.
+            return;
+        }
+        let days: Vec<u32> = if single_day {
+            vec![first_day]
+        } else {
+            let mut days: Vec<u32> = samples.iter().map(|s| day_of(s.timestamp)).collect();
+            days.sort_unstable();
+            days.dedup();
+            days
+        };
         for day in days {
             if entry.is_some_and(|e| e.is_indexed_for(day)) {
                 continue;
@@ -101,6 +113,9 @@ impl Engine {
         let mut created_keys: Vec<Box<[u8]>> = Vec::new();
         let mut resolved: Vec<ResolvedSeries> = Vec::with_capacity(batch.len());
         let mut record = RecordBuilder::default();
+        // One buffer for every series' encoded labels: most series exist
+        // already, and looking them up then allocates nothing.
+        let mut encoded = Vec::with_capacity(256);
 
         for series in batch {
             check_label_names(&series.labels)?;
@@ -112,26 +127,28 @@ impl Engine {
             if samples.is_empty() {
                 continue;
             }
-            let encoded = series.labels.to_bytes();
-            let key = registry_key(series.tenant, &encoded);
-            let lookup = self.registry.get_or_insert_with(&key, || {
-                if let Some(id) = self.index().series_id_of(series.tenant, &encoded)? {
-                    return Ok::<_, EngineError>(SeriesEntry::new(id, DEFINITION_DURABLE));
-                }
-                let id = self.allocate_series_id()?;
-                let index_cf = self.cf(keys::CF_INDEX);
-                definitions.put_cf(
-                    index_cf,
-                    keys::series_by_labels(series.tenant, &encoded),
-                    id.to_be_bytes(),
-                );
-                definitions.put_cf(
-                    index_cf,
-                    keys::labels_by_series(series.tenant, id),
-                    &encoded,
-                );
-                Ok(SeriesEntry::new(id, DEFINITION_PENDING))
-            });
+            encoded.clear();
+            series.labels.encode(&mut encoded);
+            let lookup = self
+                .registry
+                .get_or_insert_with(series.tenant, &encoded, || {
+                    if let Some(id) = self.index().series_id_of(series.tenant, &encoded)? {
+                        return Ok::<_, EngineError>(SeriesEntry::new(id, DEFINITION_DURABLE));
+                    }
+                    let id = self.allocate_series_id()?;
+                    let index_cf = self.cf(keys::CF_INDEX);
+                    definitions.put_cf(
+                        index_cf,
+                        keys::series_by_labels(series.tenant, &encoded),
+                        id.to_be_bytes(),
+                    );
+                    definitions.put_cf(
+                        index_cf,
+                        keys::labels_by_series(series.tenant, id),
+                        &encoded,
+                    );
+                    Ok(SeriesEntry::new(id, DEFINITION_PENDING))
+                });
             let lookup = match lookup {
                 Ok(lookup) => lookup,
                 Err(error) => {
@@ -141,7 +158,7 @@ impl Engine {
             };
             let entry = lookup.entry;
             if lookup.created && entry.def_position.load(Ordering::Acquire) == DEFINITION_PENDING {
-                created_keys.push(key);
+                created_keys.push(registry_key(series.tenant, &encoded));
                 outcome.series_created += 1;
             }
             if entry.def_position.load(Ordering::Acquire) == DEFINITION_PENDING {
