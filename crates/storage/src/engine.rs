@@ -337,9 +337,10 @@ fn open_db(path: &std::path::Path) -> Result<DB, EngineError> {
     table.set_bloom_filter(10.0, false);
     index.set_block_based_table_factory(&table);
 
-    // Chunks are zstd-compressed by the codec already.
+    // Chunk bodies are zstd-compressed by the codec already, but keys, chunk
+    // headers and zstd frame headers repeat from chunk to chunk within a block.
     let mut chunks = Options::default();
-    chunks.set_compression_type(DBCompressionType::None);
+    chunks.set_compression_type(DBCompressionType::Zstd);
     let mut chunk_table = BlockBasedOptions::default();
     chunk_table.set_bloom_filter(10.0, false);
     chunks.set_block_based_table_factory(&chunk_table);
