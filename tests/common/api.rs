@@ -502,3 +502,40 @@ fn parse_metric_line(line: &str) -> MetricLine {
         value,
     }
 }
+
+/// GET `url` with query pairs and extra request headers (e.g. the ones
+/// Grafana adds).
+pub fn get_with_headers(url: &str, query: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
+    let mut request = client().get(url).query(query);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    reply(request.send(), &format!("GET {url} {query:?}"))
+}
+
+/// Percent-encodes `text` for `application/x-www-form-urlencoded` (every byte
+/// outside `A-Za-z0-9-._~` becomes `%XX`, so `+` is sent as `%2B`).
+pub fn form_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// POSTs `form` as an `application/x-www-form-urlencoded` body, with extra
+/// headers, as Grafana and the Prometheus Go client send queries.
+pub fn post_form(url: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
+    let body = form
+        .iter()
+        .map(|(n, v)| format!("{}={}", form_encode(n), form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut all_headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
+    all_headers.extend_from_slice(headers);
+    post(url, &[], &all_headers, body.into_bytes())
+}

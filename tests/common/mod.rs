@@ -101,6 +101,11 @@ impl Rng {
         Rng(seed | 1)
     }
 
+    /// A generator with a fixed seed, for data that must be the same on every run.
+    pub fn with_seed(seed: u64) -> Rng {
+        Rng(seed | 1)
+    }
+
     /// The next pseudo-random number.
     pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;

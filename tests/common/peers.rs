@@ -1,7 +1,8 @@
 //! The real peers, as Debian packages them (installed by `bash scripts/setup.sh`):
-//! node_exporter, single-node VictoriaMetrics, vmagent and Prometheus. Each runs
-//! on a free loopback port with its data and config in a temporary directory
-//! and is killed when dropped. A missing binary fails the test, never skips it.
+//! node_exporter, single-node VictoriaMetrics, vmagent, Prometheus, vmalert and
+//! Alertmanager. Each runs on a free loopback port with its data and config in
+//! a temporary directory and is killed when dropped. A missing binary fails
+//! the test, never skips it.
 
 use super::process::{Process, wait_until_ready};
 use std::path::{Path, PathBuf};
@@ -164,6 +165,74 @@ pub fn prometheus(config_yaml: &str) -> Peer {
             format!("--config.file={}", config.display()),
             format!("--storage.tsdb.path={}", dir.join("tsdb").display()),
             format!("--web.listen-address=127.0.0.1:{port}"),
+        ]
+    })
+}
+
+/// `/usr/bin/vmalert` (Debian's vmalert 1.79, shipped with victoria-metrics).
+pub const VMALERT: &str = "/usr/bin/vmalert";
+/// `/usr/bin/prometheus-alertmanager` (Debian's Alertmanager 0.25).
+pub const ALERTMANAGER: &str = "/usr/bin/prometheus-alertmanager";
+
+/// The Alertmanager config the tests use: one route to one receiver that
+/// notifies nobody, so alerts are only held and listed.
+pub const ALERTMANAGER_CONFIG: &str = "route:\n  receiver: blackhole\n  group_wait: 0s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: blackhole\n";
+
+/// A standalone Alertmanager (clustering disabled) with `config_yaml`.
+pub fn alertmanager(config_yaml: &str) -> Peer {
+    start("alertmanager", ALERTMANAGER, "/-/ready", |port, dir| {
+        let config = dir.join("alertmanager.yml");
+        std::fs::write(&config, config_yaml).expect("write alertmanager config");
+        vec![
+            format!("--config.file={}", config.display()),
+            format!("--storage.path={}", dir.join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            // Empty: no gossip listener, a single standalone instance.
+            "--cluster.listen-address=".to_string(),
+        ]
+    })
+}
+
+/// vmalert evaluating `rules_yaml` every second: queries `datasource_url`
+/// (a `.../select/<t>/prometheus` base), writes recording results and
+/// `ALERTS` to `remote_write_url` (a `.../insert/<t>/prometheus` base,
+/// flushed every second) and sends alerts to `notifier_url` when given.
+pub fn vmalert(
+    rules_yaml: &str,
+    datasource_url: &str,
+    remote_write_url: &str,
+    notifier_url: Option<&str>,
+) -> Peer {
+    start("vmalert", VMALERT, "/health", |port, dir| {
+        let rules = dir.join("rules.yml");
+        std::fs::write(&rules, rules_yaml).expect("write vmalert rules");
+        let mut args = vec![
+            format!("-httpListenAddr=127.0.0.1:{port}"),
+            format!("-rule={}", rules.display()),
+            format!("-datasource.url={datasource_url}"),
+            format!("-remoteWrite.url={remote_write_url}"),
+            "-remoteWrite.flushInterval=1s".to_string(),
+            "-evaluationInterval=1s".to_string(),
+        ];
+        if let Some(url) = notifier_url {
+            args.push(format!("-notifier.url={url}"));
+        }
+        args
+    })
+}
+
+/// Prometheus with no scrape jobs that accepts remote write at `/api/v1/write`
+/// (`--web.enable-remote-write-receiver`), for differential query tests.
+pub fn prometheus_receiver() -> Peer {
+    start("prometheus", PROMETHEUS, "/-/ready", |port, dir| {
+        let config = dir.join("prometheus.yml");
+        std::fs::write(&config, "global:\n  scrape_interval: 15s\n")
+            .expect("write prometheus config");
+        vec![
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", dir.join("tsdb").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            "--web.enable-remote-write-receiver".to_string(),
         ]
     })
 }
