@@ -10,6 +10,11 @@ use parking_lot::Mutex;
 
 const SHARD_COUNT: usize = 64;
 
+/// Samples a new head series reserves room for: a 10-minute flush interval of
+/// 15 s scrapes holds 40, so a typical series never regrows its buffer
+/// (regrowth and page zeroing were a sixth of ingest CPU).
+const SAMPLES_RESERVED_MIN: usize = 48;
+
 /// Samples of one series waiting for the next flush.
 #[derive(Debug)]
 pub struct HeadSeries {
@@ -47,7 +52,7 @@ impl Head {
         let mut shard = self.shard(series_id).lock();
         let series = shard.entry(series_id).or_insert_with(|| HeadSeries {
             tenant,
-            samples: Vec::with_capacity(samples.len().max(8)),
+            samples: Vec::with_capacity(samples.len().max(SAMPLES_RESERVED_MIN)),
         });
         series.samples.extend_from_slice(samples);
     }

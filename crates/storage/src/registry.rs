@@ -8,6 +8,7 @@
 use crate::prehashed::PrehashedMap;
 use estuary_types::Tenant;
 use parking_lot::Mutex;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -66,9 +67,17 @@ pub struct Lookup {
     pub created: bool,
 }
 
-/// Entries sharing one 64-bit hash (almost always exactly one).
-type Bucket = Vec<(Box<[u8]>, Arc<SeriesEntry>)>;
-type Shard = Mutex<PrehashedMap<Bucket>>;
+/// One shard: series by the xxh3 hash of their key. A second series whose
+/// key hashes to a taken value (about 1 in 10^10 for 50k series) goes to the
+/// overflow map, keyed by its full key, so lookups stay exact while the common
+/// path follows one pointer fewer than a bucket list would.
+#[derive(Default)]
+struct ShardMaps {
+    by_hash: PrehashedMap<(Box<[u8]>, Arc<SeriesEntry>)>,
+    overflow: HashMap<Box<[u8]>, Arc<SeriesEntry>>,
+}
+
+type Shard = Mutex<ShardMaps>;
 
 /// Series known to this process, keyed by tenant bytes followed by encoded labels.
 pub struct SeriesRegistry {
@@ -79,7 +88,7 @@ impl Default for SeriesRegistry {
     fn default() -> Self {
         SeriesRegistry {
             shards: (0..SHARD_COUNT)
-                .map(|_| Mutex::new(PrehashedMap::default()))
+                .map(|_| Mutex::new(ShardMaps::default()))
                 .collect(),
         }
     }
@@ -117,29 +126,35 @@ impl SeriesRegistry {
     ) -> Result<Lookup, E> {
         let tenant_bytes = tenant.to_key_bytes();
         let (hash, shard) = self.locate(&tenant_bytes, labels_encoded);
-        let mut shard = shard.lock();
-        let bucket = shard.entry(hash).or_default();
-        let matches = |k: &[u8]| {
+        let mut maps = shard.lock();
+        let is_key = |k: &[u8]| {
             k.len() == 8 + labels_encoded.len()
                 && k[..8] == tenant_bytes
                 && &k[8..] == labels_encoded
         };
-        if let Some((_, entry)) = bucket.iter().find(|(k, _)| matches(k)) {
+        let hash_taken = match maps.by_hash.get(&hash) {
+            Some((key, entry)) if is_key(key) => {
+                return Ok(Lookup {
+                    entry: entry.clone(),
+                    created: false,
+                });
+            }
+            Some(_) => true,
+            None => false,
+        };
+        let key = registry_key(tenant, labels_encoded);
+        if hash_taken && let Some(entry) = maps.overflow.get(&key) {
             return Ok(Lookup {
                 entry: entry.clone(),
                 created: false,
             });
         }
-        let entry = match create() {
-            Ok(entry) => Arc::new(entry),
-            Err(error) => {
-                if bucket.is_empty() {
-                    shard.remove(&hash);
-                }
-                return Err(error);
-            }
-        };
-        bucket.push((registry_key(tenant, labels_encoded), entry.clone()));
+        let entry = Arc::new(create()?);
+        if hash_taken {
+            maps.overflow.insert(key, entry.clone());
+        } else {
+            maps.by_hash.insert(hash, (key, entry.clone()));
+        }
         Ok(Lookup {
             entry,
             created: true,
@@ -151,12 +166,11 @@ impl SeriesRegistry {
         for key in keys {
             let (tenant, labels) = key.split_at(8.min(key.len()));
             let (hash, shard) = self.locate(tenant, labels);
-            let mut shard = shard.lock();
-            if let Some(bucket) = shard.get_mut(&hash) {
-                bucket.retain(|(k, _)| k != key);
-                if bucket.is_empty() {
-                    shard.remove(&hash);
-                }
+            let mut maps = shard.lock();
+            if maps.by_hash.get(&hash).is_some_and(|(k, _)| k == key) {
+                maps.by_hash.remove(&hash);
+            } else {
+                maps.overflow.remove(key);
             }
         }
     }
