@@ -770,12 +770,14 @@ fn diff_answers(want: Answer, got: Answer, ordered: bool) -> Vec<String> {
 /// missing series, a wrong order and a changed result type, and accept a
 /// last-digit difference and NaN against NaN.
 fn comparator_self_check() {
+    /// `(job label, timestamp, value)` points of a one-label vector.
+    type Points<'a> = &'a [(&'a str, i64, f64)];
     let labels = |v: &str| LabelSet::from([("job".to_string(), v.to_string())]);
     let vector = |points: &[(&str, i64, f64)]| {
         Answer::Vector(points.iter().map(|(l, t, v)| (labels(l), *t, *v)).collect())
     };
     let base = [("a", 1000, 1.0), ("b", 1000, f64::NAN)];
-    let cases: [(&[(&str, i64, f64)], bool, bool); 6] = [
+    let cases: [(Points, bool, bool); 6] = [
         (
             &[("a", 1000, 1.0 + 1e-12), ("b", 1000, f64::NAN)],
             false,
