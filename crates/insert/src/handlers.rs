@@ -183,7 +183,7 @@ where
     F: FnOnce(Bytes, &BatchContext) -> Result<SeriesBatch, InsertError> + Send + 'static,
 {
     let config = state.config();
-    let mut reader = BodyReader::new(body, headers, config.request_bytes_max)?;
+    let mut reader = BodyReader::new(body, headers, config.request_bytes_max);
     reader.wait_first_byte().await?;
     let _permit = state.limiter().acquire().await?;
     let body = reader.read_to_end().await?;
