@@ -27,6 +27,8 @@
 //! Without `--bench` (as `cargo test --benches` runs it) it only builds and
 //! checks a small data set, without starting servers.
 
+#[path = "load/bench_env.rs"]
+mod bench_env;
 #[path = "load/client.rs"]
 mod client;
 #[path = "load/dataset.rs"]
@@ -46,6 +48,7 @@ mod server;
 #[path = "load/values.rs"]
 mod values;
 
+use bench_env::{end_ms, env_usize, report_path, write_report};
 use client::ExportCount;
 use dataset::Dataset;
 use proc_stats::DiskUsage;
@@ -54,9 +57,8 @@ use report::Measurement;
 use reqwest::blocking::Client;
 use serde_json::json;
 use server::{Peer, Server};
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// Seed of the data set: every run sends the same labels and values.
 const SEED: u64 = 0x5EED_0FE5_7AA7;
@@ -64,8 +66,6 @@ const SEED: u64 = 0x5EED_0FE5_7AA7;
 const SCRAPE_INTERVAL_MS: i64 = 15_000;
 /// Series per remote-write request (vmagent sends blocks of about 10k samples).
 const SERIES_PER_REQUEST: usize = 5_000;
-/// The newest samples are this old, so no server sees them as in the future.
-const END_AGE_MS: i64 = 60_000;
 /// The oldest sample must stay inside a day, so any retention accepts it.
 const SPAN_MS_MAX: i64 = 23 * 3_600_000;
 /// Kinds of file listed per server (all are in the JSON report).
@@ -112,7 +112,7 @@ fn main() -> ExitCode {
     let vm = measure(Peer::VictoriaMetrics, &client, &payloads, settings.threads);
     println!("\n{}", report::table(&estuary, &vm));
     let report = report::to_json(settings_json(settings, &dataset, &payloads), &estuary, &vm);
-    let path = report_path();
+    let path = report_path("load-report.json");
     write_report(&path, &report);
     println!("report written to {}", path.display());
     verdict(&estuary, &vm, &payloads)
@@ -124,7 +124,7 @@ fn prepare(settings: Settings) -> (Dataset, Payloads) {
     let schedule = Schedule {
         scrape_count: settings.scrape_count,
         interval_ms: SCRAPE_INTERVAL_MS,
-        end_ms: end_ms(),
+        end_ms: end_ms(SCRAPE_INTERVAL_MS),
         series_per_request: SERIES_PER_REQUEST,
     };
     let span_ms = settings.scrape_count as i64 * SCRAPE_INTERVAL_MS;
@@ -304,42 +304,4 @@ fn settings_json(settings: Settings, dataset: &Dataset, payloads: &Payloads) -> 
         "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
         "load_average_at_end": proc_stats::load_average(),
     })
-}
-
-/// `$CARGO_TARGET_DIR/load-report.json`, else `target/` of the workspace.
-fn report_path() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
-    target.join("load-report.json")
-}
-
-fn write_report(path: &std::path::Path, report: &serde_json::Value) {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .unwrap_or_else(|e| panic!("create {}: {e}", parent.display()));
-    }
-    let text = serde_json::to_string_pretty(report).expect("render the report as JSON");
-    std::fs::write(path, text + "\n").unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-}
-
-/// The end of the last scrape interval: a minute ago, on a 15 s boundary.
-fn end_ms() -> i64 {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .expect("the clock is after 1970");
-    (now_ms - END_AGE_MS) / SCRAPE_INTERVAL_MS * SCRAPE_INTERVAL_MS
-}
-
-/// A positive integer from the environment, or `default` when unset.
-fn env_usize(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Err(_) => default,
-        Ok(text) => match text.trim().parse::<usize>() {
-            Ok(value) if value > 0 => value,
-            _ => panic!("{name}={text:?} is not a positive integer"),
-        },
-    }
 }

@@ -32,6 +32,8 @@
 //! The generator has no histogram family, so there is no `histogram_quantile`
 //! query; the summary `go_gc_duration_seconds` stands in for quantiles.
 
+#[path = "load/bench_env.rs"]
+mod bench_env;
 #[allow(dead_code)]
 #[path = "load/client.rs"]
 mod client;
@@ -57,21 +59,19 @@ mod server;
 #[path = "load/values.rs"]
 mod values;
 
+use bench_env::{end_ms, env_usize, report_path, write_report};
 use dataset::Dataset;
 use remote_write::{Payloads, Schedule};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use server::{Peer, Server};
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// Seed of the data set (the load benchmark's).
 const SEED: u64 = 0x5EED_0FE5_7AA7;
 /// Series per remote-write request.
 const SERIES_PER_REQUEST: usize = 5_000;
-/// The newest samples are this old, so no server sees them as in the future.
-const END_AGE_MS: i64 = 60_000;
 /// The oldest sample must stay inside a day, so any retention accepts it.
 const SPAN_MS_MAX: i64 = 23 * 3_600_000;
 /// How long flush plus merge may take to go quiet.
@@ -191,7 +191,7 @@ fn main() -> ExitCode {
         },
         "queries": rows,
     });
-    let path = report_path();
+    let path = report_path("query-report.json");
     write_report(&path, &report);
     println!("report written to {}", path.display());
     drop((estuary, vm));
@@ -480,42 +480,4 @@ fn row_json(query: &Query, e: &Result<Timing, String>, v: &Result<Timing, String
         "ratio": ratio,
         "pass": ratio.is_some_and(|r| r <= TARGET_RATIO),
     })
-}
-
-/// `$CARGO_TARGET_DIR/query-report.json`, else `target/` of the workspace.
-fn report_path() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
-    target.join("query-report.json")
-}
-
-fn write_report(path: &std::path::Path, report: &Value) {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .unwrap_or_else(|e| panic!("create {}: {e}", parent.display()));
-    }
-    let text = serde_json::to_string_pretty(report).expect("render the report as JSON");
-    std::fs::write(path, text + "\n").unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-}
-
-/// The end of the last scrape interval: a minute ago, on an interval boundary.
-fn end_ms(interval_ms: i64) -> i64 {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .expect("the clock is after 1970");
-    (now_ms - END_AGE_MS) / interval_ms * interval_ms
-}
-
-/// A positive integer from the environment, or `default` when unset.
-fn env_usize(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Err(_) => default,
-        Ok(text) => match text.trim().parse::<usize>() {
-            Ok(value) if value > 0 => value,
-            _ => panic!("{name}={text:?} is not a positive integer"),
-        },
-    }
 }

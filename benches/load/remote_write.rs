@@ -1,5 +1,4 @@
-//! The Prometheus remote-write messages (`prometheus/prompb`, only the fields
-//! this benchmark sends), and the pre-encoded request bodies: one request per
+//! The pre-encoded remote-write request bodies: one request per
 //! scrape round per block of series, protobuf then snappy block format, as
 //! vmagent and Prometheus send them.
 
@@ -7,46 +6,13 @@ use crate::dataset::Dataset;
 use bytes::Bytes;
 use prost::Message;
 
-/// `prometheus.WriteRequest`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct WriteRequest {
-    /// The series of the request, one sample each here.
-    #[prost(message, repeated, tag = "1")]
-    pub timeseries: Vec<TimeSeries>,
-}
+/// The message types are the integration tests' hand-written ones, so the
+/// two cannot drift apart.
+#[allow(dead_code)]
+#[path = "../../tests/common/remote_write.rs"]
+mod prompb;
 
-/// `prometheus.TimeSeries`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct TimeSeries {
-    /// Labels, `__name__` included.
-    #[prost(message, repeated, tag = "1")]
-    pub labels: Vec<Label>,
-    /// Samples in time order.
-    #[prost(message, repeated, tag = "2")]
-    pub samples: Vec<Sample>,
-}
-
-/// `prometheus.Label`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Label {
-    /// Label name.
-    #[prost(string, tag = "1")]
-    pub name: String,
-    /// Label value.
-    #[prost(string, tag = "2")]
-    pub value: String,
-}
-
-/// `prometheus.Sample`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Sample {
-    /// The value.
-    #[prost(double, tag = "1")]
-    pub value: f64,
-    /// Milliseconds since the Unix epoch.
-    #[prost(int64, tag = "2")]
-    pub timestamp: i64,
-}
+pub use prompb::{Label, Sample, TimeSeries, WriteRequest};
 
 /// How the data set is cut into requests and placed in time.
 #[derive(Debug, Clone, Copy)]
