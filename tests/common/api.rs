@@ -123,6 +123,53 @@ pub fn try_post(
     })
 }
 
+/// GET with its own time bound, returning transport errors (including the
+/// timeout) instead of panicking: for servers that may be dead or stopped.
+pub fn try_get_within(
+    url: &str,
+    query: &[(&str, &str)],
+    timeout: Duration,
+) -> Result<Reply, String> {
+    let response = client()
+        .get(url)
+        .query(query)
+        .timeout(timeout)
+        .send()
+        .map_err(|e| e.to_string())?;
+    into_reply(response)
+}
+
+/// POST with its own time bound, returning transport errors (including the
+/// timeout) instead of panicking.
+pub fn try_post_within(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Result<Reply, String> {
+    let mut request = client().post(url).body(body).timeout(timeout);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    into_reply(request.send().map_err(|e| e.to_string())?)
+}
+
+fn into_reply(response: reqwest::blocking::Response) -> Result<Reply, String> {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let bytes = response.bytes().map_err(|e| e.to_string())?;
+    Ok(Reply {
+        status,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        content_type,
+    })
+}
+
 /// The headers Prometheus sends with a remote-write request.
 pub const PROMETHEUS_HEADERS: [(&str, &str); 3] = [
     ("Content-Type", "application/x-protobuf"),

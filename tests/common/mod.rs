@@ -11,15 +11,27 @@
 //! - [`peers`]: the real peers, which must be installed (`bash scripts/setup.sh`).
 //! - [`api`]: HTTP helpers: ingestion, export, series, labels, self-metrics.
 //! - [`remote_write`]: the Prometheus remote-write 1.0 messages, by hand.
+//! - [`cluster`]: Estuary in cluster mode: storage, insert and select nodes.
+//! - [`replicas`]: how many storage nodes hold each sample.
+//! - [`numbered`]: samples known from their number, and what must be stored.
+//! - [`writer`]: a remote-write client thread that fails over between URLs.
+//! - [`answers`]: PromQL answers as comparable series, with `isPartial`.
+//! - [`mirror`]: vmagent writing the same data to a cluster and a single node.
 //!
 //! Every test file uses a different subset, so unused items are expected.
 #![allow(dead_code)]
 
+pub mod answers;
 pub mod api;
+pub mod cluster;
 pub mod estuary;
+pub mod mirror;
+pub mod numbered;
 pub mod peers;
 pub mod process;
 pub mod remote_write;
+pub mod replicas;
+pub mod writer;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

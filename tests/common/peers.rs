@@ -236,3 +236,57 @@ pub fn prometheus_receiver() -> Peer {
         ]
     })
 }
+
+/// The state of vmagent's remote-write queues, from its `/metrics` (names
+/// as vmagent 1.79 exposes them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VmagentQueues {
+    /// `vmagent_remotewrite_pending_data_bytes`, summed over the URLs: bytes
+    /// waiting in memory or on disk (a block being sent is not counted).
+    pub pending_bytes: f64,
+    /// `vm_persistentqueue_bytes_pending`, summed over the queues.
+    pub persisted_pending_bytes: f64,
+    /// `vmagent_remotewrite_packets_dropped_total`, summed over the URLs.
+    pub packets_dropped: f64,
+    /// `vm_persistentqueue_blocks_dropped_total`, summed over the queues.
+    pub blocks_dropped: f64,
+    /// `vmagent_remotewrite_retries_count_total`, summed over the URLs.
+    pub retries: f64,
+    /// `vmagent_remotewrite_requests_total{status_code="2XX"}`, summed.
+    pub requests_2xx: f64,
+}
+
+impl VmagentQueues {
+    /// Whether nothing is waiting to be sent.
+    pub fn drained(&self) -> bool {
+        self.pending_bytes == 0.0 && self.persisted_pending_bytes == 0.0
+    }
+}
+
+/// Reads vmagent's queue metrics.
+pub fn vmagent_queues(vmagent: &Peer) -> VmagentQueues {
+    let metrics = super::api::self_metrics(&vmagent.base());
+    let sum = |name: &str, filter: &[(&str, &str)]| -> f64 {
+        metrics
+            .iter()
+            .filter(|m| {
+                m.name == name
+                    && filter
+                        .iter()
+                        .all(|(n, v)| m.labels.get(*n).map(String::as_str) == Some(*v))
+            })
+            .map(|m| m.value)
+            .sum()
+    };
+    VmagentQueues {
+        pending_bytes: sum("vmagent_remotewrite_pending_data_bytes", &[]),
+        persisted_pending_bytes: sum("vm_persistentqueue_bytes_pending", &[]),
+        packets_dropped: sum("vmagent_remotewrite_packets_dropped_total", &[]),
+        blocks_dropped: sum("vm_persistentqueue_blocks_dropped_total", &[]),
+        retries: sum("vmagent_remotewrite_retries_count_total", &[]),
+        requests_2xx: sum(
+            "vmagent_remotewrite_requests_total",
+            &[("status_code", "2XX")],
+        ),
+    }
+}

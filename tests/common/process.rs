@@ -94,6 +94,27 @@ impl Process {
         None
     }
 
+    /// Sends the signal `name` (`STOP`, `CONT`, `TERM`, ...) to this process
+    /// only, with `kill -<name> <pid>`. Refuses when the process has already
+    /// exited (its PID may belong to someone else by now).
+    pub fn signal(&mut self, name: &str) -> Result<(), String> {
+        if let Some(status) = self.exited() {
+            return Err(format!(
+                "{}: not sending SIG{name}, it already exited with {status}",
+                self.name
+            ));
+        }
+        let sent = Command::new("kill")
+            .args([format!("-{name}"), self.pid().to_string()])
+            .status()
+            .map_err(|e| format!("{}: cannot run kill -{name}: {e}", self.name))?;
+        if sent.success() {
+            Ok(())
+        } else {
+            Err(format!("{}: kill -{name} {} failed", self.name, self.pid()))
+        }
+    }
+
     /// The last few KiB of the process's log, for failure messages.
     pub fn log_tail(&self) -> String {
         log_tail(&self.log_path)

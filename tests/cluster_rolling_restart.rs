@@ -1,0 +1,86 @@
+//! A rolling restart of the storage nodes under load loses nothing and
+//! costs vmagent nothing.
+//!
+//! Debian's vmagent scrapes Debian's node_exporter every second and writes
+//! to the cluster (through insert-1) and to an `estuary single`, the
+//! expectation. The three storage nodes are restarted one at a time, as an
+//! operator would: SIGTERM, wait for the exit, start on the same data
+//! directory and ports, wait for `/ready`, let it run a few seconds, next.
+//! Afterwards: vmagent's queues are drained and it dropped no packet; the
+//! cluster exports and answers exactly as the single node does; every
+//! sample is held by at least 2 storage nodes.
+
+mod common;
+
+use common::cluster::Cluster;
+use common::eventually;
+use common::mirror::{ALL, Mirror, TENANT};
+use common::replicas::Replicas;
+use std::thread;
+use std::time::Duration;
+
+/// Scrapes before the first restart.
+const SCRAPES_BEFORE: usize = 5;
+/// Time a restarted node runs before the next one goes down.
+const SETTLE: Duration = Duration::from_secs(3);
+/// Load after the last restart, before the window closes.
+const LOAD_AFTER: Duration = Duration::from_secs(5);
+/// How long repairs may take.
+const REPAIR_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[test]
+fn cluster_rolling_restart() {
+    let mut cluster = Cluster::start();
+    let mut mirror = Mirror::start(&cluster);
+    mirror.wait_for_scrapes(SCRAPES_BEFORE);
+
+    for index in 0..cluster.storage.len() {
+        let node = &mut cluster.storage[index];
+        let status = node.stop();
+        assert!(
+            status.success(),
+            "{} exited with {status} on SIGTERM\n{}",
+            node.name(),
+            node.log_tail()
+        );
+        node.restart();
+        eprintln!("{} restarted", node.name());
+        thread::sleep(SETTLE);
+        cluster.assert_running();
+    }
+    thread::sleep(LOAD_AFTER);
+
+    let window = mirror.window_until_now();
+    let reference = mirror.assert_same_data(&mut cluster, window);
+    mirror.assert_same_answers(&cluster, window);
+    let queues = mirror.assert_nothing_dropped();
+    eprintln!("vmagent: {queues:?}");
+
+    let replicas = Replicas::start(&cluster);
+    eventually(
+        REPAIR_TIMEOUT,
+        "every sample is on at least 2 storage nodes",
+        || {
+            let short = replicas.under_replicated(
+                TENANT,
+                &[ALL],
+                window,
+                &reference,
+                cluster.replication_factor,
+            );
+            if short.is_empty() {
+                Ok(())
+            } else {
+                Err(short.join("\n"))
+            }
+        },
+    );
+    eventually(REPAIR_TIMEOUT, "no hints left on the storage nodes", || {
+        let rows = cluster.hints_pending();
+        if rows == 0.0 {
+            Ok(())
+        } else {
+            Err(format!("estuary_hints_pending_rows sums to {rows}"))
+        }
+    });
+}
