@@ -6,9 +6,11 @@
 //! carries a [`Deadline`]; calls that return lists take a limit.
 
 mod error;
+mod hints;
 mod requests;
 
 pub use error::StorageError;
+pub use hints::{Hint, HintStore};
 pub use requests::{
     Answer, Deadline, SearchRequest, SeriesData, SeriesRequest, SeriesSamples, TsdbStatus,
     TsdbStatusEntry, TsdbStatusRequest, WriteOutcome,

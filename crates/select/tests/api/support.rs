@@ -154,17 +154,17 @@ impl Storage for MemoryStorage {
         let found = self.matching(&request.series);
         if found.len() > request.series.limit {
             return Err(StorageError::LimitExceeded {
-                what: "the number of matching series",
+                what: "the number of matching series".into(),
                 limit: request.series.limit as u64,
-                hint: "raise -search.maxExportSeries",
+                hint: "raise -search.maxExportSeries".into(),
             });
         }
         let samples: usize = found.iter().map(|s| s.samples.len()).sum();
         if samples as u64 > request.samples_limit {
             return Err(StorageError::LimitExceeded {
-                what: "the number of samples read",
+                what: "the number of samples read".into(),
                 limit: request.samples_limit,
-                hint: "raise -search.maxSamplesPerQuery",
+                hint: "raise -search.maxSamplesPerQuery".into(),
             });
         }
         self.answer(found)
