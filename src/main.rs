@@ -1,7 +1,8 @@
 //! `estuary`: one binary, one role per process.
 //!
 //! `estuary single` runs storage, insert and select in one process with
-//! in-process calls. Flags follow VictoriaMetrics's names and accept its
+//! in-process calls; `estuary storage`, `estuary insert` and `estuary select`
+//! are the roles of a cluster, joined by gRPC. Flags follow VictoriaMetrics's names and accept its
 //! single-dash form (`-storageDataPath=/data`) as well as `--storageDataPath`.
 
 mod flags;
@@ -31,7 +32,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.role {
-            flags::Role::Single(single) => roles::single::run(single).await,
+            flags::Role::Single(args) => roles::single::run(args).await,
+            flags::Role::Storage(args) => roles::storage::run(args).await,
+            flags::Role::Insert(args) => roles::insert::run(args).await,
+            flags::Role::Select(args) => roles::select::run(args).await,
         }
     });
     match result {

@@ -33,6 +33,118 @@ pub enum Role {
     /// 0:0 and the cluster paths `/insert/<tenant>/prometheus/...` and
     /// `/select/<tenant>/prometheus/...`.
     Single(SingleArgs),
+    /// A storage node of a cluster: keeps a share of the series (write-ahead
+    /// log, head, RocksDB) and serves insert and select nodes over gRPC.
+    Storage(StorageArgs),
+    /// A stateless insert node: ingestion on `/insert/<tenant>/prometheus/...`,
+    /// each series replicated onto `-replicationFactor` storage nodes.
+    Insert(InsertArgs),
+    /// A stateless select node: PromQL and the read API on
+    /// `/select/<tenant>/prometheus/...`, fanned out to every storage node.
+    Select(SelectArgs),
+}
+
+/// Flags of `estuary storage`.
+#[derive(Debug, Args)]
+pub struct StorageArgs {
+    /// TCP address for HTTP (health, readiness, metrics, admin).
+    #[arg(long = "httpListenAddr", default_value = ":8482")]
+    pub http_listen_addr: String,
+
+    /// TCP address for the gRPC that insert and select nodes call.
+    #[arg(long = "rpcListenAddr", default_value = ":8400")]
+    pub rpc_listen_addr: String,
+
+    /// Directory holding all data.
+    #[arg(long = "storageDataPath", default_value = "estuary-storage-data")]
+    pub storage_data_path: std::path::PathBuf,
+
+    #[command(flatten)]
+    pub storage: StorageFlags,
+}
+
+/// Flags of `estuary insert`.
+#[derive(Debug, Args)]
+pub struct InsertArgs {
+    /// TCP address for HTTP.
+    #[arg(long = "httpListenAddr", default_value = ":8480")]
+    pub http_listen_addr: String,
+
+    #[command(flatten)]
+    pub cluster: ClusterFlags,
+
+    #[command(flatten)]
+    pub insert: InsertFlags,
+}
+
+/// Flags of `estuary select`.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// TCP address for HTTP.
+    #[arg(long = "httpListenAddr", default_value = ":8481")]
+    pub http_listen_addr: String,
+
+    #[command(flatten)]
+    pub cluster: ClusterFlags,
+
+    /// Keep one sample per interval per series when reading (e.g. 30s); 0s
+    /// keeps every distinct timestamp. Replicas are always merged.
+    #[arg(long = "dedup.minScrapeInterval", default_value = "0s", value_parser = parse_duration)]
+    pub dedup_min_scrape_interval: Duration,
+
+    /// Answer 503 instead of a partial answer (`isPartial: true`) when more
+    /// storage nodes are missing than replication covers.
+    #[arg(long = "search.denyPartialResponse", num_args = 0..=1, default_value_t = false, default_missing_value = "true")]
+    pub deny_partial_response: bool,
+
+    #[command(flatten)]
+    pub select: SelectFlags,
+}
+
+/// How insert and select reach the storage nodes.
+#[derive(Debug, Args)]
+pub struct ClusterFlags {
+    /// Storage nodes' RPC addresses, comma-separated or repeated
+    /// (`host` alone means port 8400). Every insert and select node must list
+    /// the same addresses.
+    #[arg(long = "storageNode", value_delimiter = ',', required = true)]
+    pub storage_node: Vec<String>,
+
+    /// Copies of every series, on distinct storage nodes. Writes succeed only
+    /// when every series is on this many nodes; reads stay complete with up to
+    /// this many minus one nodes missing.
+    #[arg(long = "replicationFactor", default_value_t = 1)]
+    pub replication_factor: usize,
+
+    /// The longest one write call to a storage node may take before its rows
+    /// go to the next node.
+    #[arg(long = "storageNode.writeTimeout", default_value = "5s", value_parser = parse_duration)]
+    pub write_timeout: Duration,
+
+    /// How often every storage node is probed.
+    #[arg(long = "storageNode.healthCheckInterval", default_value = "1s", value_parser = parse_duration)]
+    pub health_check_interval: Duration,
+}
+
+impl ClusterFlags {
+    /// The node addresses with the default RPC port where none is given.
+    pub fn node_addresses(&self) -> Vec<String> {
+        self.storage_node
+            .iter()
+            .map(|node| node.trim())
+            .filter(|node| !node.is_empty())
+            .map(|node| {
+                if node
+                    .rsplit_once(':')
+                    .is_some_and(|(_, port)| port.parse::<u16>().is_ok())
+                {
+                    node.to_string()
+                } else {
+                    format!("{node}:8400")
+                }
+            })
+            .collect()
+    }
 }
 
 /// Flags of `estuary single`.
@@ -155,6 +267,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cluster_flags_parse_in_vm_style() {
+        let args = normalize_single_dash(
+            [
+                "estuary",
+                "select",
+                "-storageNode=a:1,b",
+                "-storageNode=c:3",
+                "-replicationFactor=2",
+                "-search.denyPartialResponse",
+                "-dedup.minScrapeInterval=30s",
+            ]
+            .map(OsString::from),
+        );
+        let Role::Select(select) = Cli::parse_from(args).role else {
+            panic!("parsed another role");
+        };
+        assert_eq!(select.cluster.node_addresses(), ["a:1", "b:8400", "c:3"]);
+        assert_eq!(select.cluster.replication_factor, 2);
+        assert!(select.deny_partial_response);
+        assert_eq!(select.dedup_min_scrape_interval, Duration::from_secs(30));
+        assert!(
+            Cli::try_parse_from(["estuary", "insert"]).is_err(),
+            "-storageNode is required"
+        );
+    }
+
+    #[test]
     fn single_dash_flags_become_long_flags() {
         let args = normalize_single_dash(
             ["estuary", "single", "-retentionPeriod=1y", "-h", "--x", "-"].map(OsString::from),
@@ -176,7 +315,9 @@ mod tests {
     #[test]
     fn defaults_parse() {
         let cli = Cli::parse_from(["estuary", "single"]);
-        let Role::Single(single) = cli.role;
+        let Role::Single(single) = cli.role else {
+            panic!("parsed another role");
+        };
         assert_eq!(single.http_listen_addr, ":8428");
         assert_eq!(
             single.storage.retention_period,

@@ -37,6 +37,17 @@ pub async fn serve(components: &Components, request: Request<Body>) -> Response 
         .unwrap_or_default();
     match path.as_str() {
         "/health" => plain(StatusCode::OK, "OK"),
+        "/ready" => match components
+            .readiness
+            .as_ref()
+            .map_or(Ok(()), |check| check())
+        {
+            Ok(()) => plain(StatusCode::OK, "OK"),
+            Err(reason) => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ready: {reason}\n"),
+            ),
+        },
         "/-/healthy" => plain(StatusCode::OK, "VictoriaMetrics is Healthy.\n"),
         "/-/ready" => plain(StatusCode::OK, "VictoriaMetrics is Ready.\n"),
         "/ping" => StatusCode::NO_CONTENT.into_response(),

@@ -25,7 +25,13 @@ pub struct Components {
     pub storage: Option<Arc<dyn Storage>>,
     /// Whether the unprefixed single-node paths are served as tenant 0:0.
     pub single_node: bool,
+    /// What `/ready` checks beyond the process being up: `Err` with the
+    /// reason makes it answer 503. `None` is always ready.
+    pub readiness: Option<Readiness>,
 }
+
+/// A readiness check: `Ok` when the process can do its job now.
+pub type Readiness = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 /// The router of a whole process.
 pub fn app(components: Components) -> Router {
@@ -106,22 +112,37 @@ async fn forward(
 /// Binds `addr` (VictoriaMetrics form `:8428` means all interfaces) and serves
 /// `app` until the process receives SIGINT or SIGTERM.
 pub async fn serve(addr: &str, app: Router) -> Result<(), String> {
-    let bind = if addr.starts_with(':') {
+    serve_until(addr, app, shutdown_signal()).await
+}
+
+/// `host:port` to bind for a VictoriaMetrics-style listen address.
+pub fn bind_address(addr: &str) -> String {
+    if addr.starts_with(':') {
         format!("0.0.0.0{addr}")
     } else {
         addr.to_string()
-    };
+    }
+}
+
+/// Serves `app` on `addr` until `shutdown` completes.
+pub async fn serve_until(
+    addr: &str,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let bind = bind_address(addr);
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     tracing::info!("listening for HTTP on {bind}");
     axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| format!("HTTP server on {bind} failed: {e}"))
 }
 
-async fn shutdown_signal() {
+/// Completes when the process receives SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     let mut terminate =
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

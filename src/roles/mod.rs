@@ -1,3 +1,8 @@
 //! One module per process role.
 
+mod cluster_client;
+pub mod insert;
+pub mod select;
+mod shared;
 pub mod single;
+pub mod storage;

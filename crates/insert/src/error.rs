@@ -237,9 +237,9 @@ mod tests {
             (StorageError::InvalidArgument("x".into()), 400),
             (
                 StorageError::LimitExceeded {
-                    what: "series",
+                    what: "series".into(),
                     limit: 1,
-                    hint: "raise it",
+                    hint: "raise it".into(),
                 },
                 400,
             ),

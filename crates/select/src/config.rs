@@ -53,6 +53,9 @@ pub struct SelectConfig {
     /// overrides it per query. Default 5 min, as in Prometheus
     /// (VictoriaMetrics derives it from the scrape interval when unset).
     pub max_lookback: Duration,
+    /// `-search.denyPartialResponse`: answer 503 instead of `isPartial: true`
+    /// when storage nodes are missing. Default false.
+    pub deny_partial_response: bool,
 }
 
 impl Default for SelectConfig {
@@ -73,6 +76,7 @@ impl Default for SelectConfig {
             max_points_per_timeseries: 30_000,
             max_query_len: 16 * 1024,
             max_lookback: Duration::from_secs(5 * 60),
+            deny_partial_response: false,
         }
     }
 }

@@ -257,9 +257,9 @@ mod tests {
         let cases = [
             (
                 storage(StorageError::LimitExceeded {
-                    what: "series",
+                    what: "series".into(),
                     limit: 1,
-                    hint: "raise -search.maxSeries",
+                    hint: "raise -search.maxSeries".into(),
                 }),
                 422,
                 "execution",

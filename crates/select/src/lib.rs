@@ -45,6 +45,7 @@ pub mod limiter;
 pub mod list_limit;
 pub mod metric_json;
 pub mod params;
+pub mod partial;
 pub mod query;
 pub mod response;
 pub mod selectors;

@@ -1,5 +1,6 @@
 //! Errors a storage node reports, classified by what the caller should do.
 
+use std::borrow::Cow;
 use thiserror::Error;
 
 /// A storage failure. Callers branch on the variant: limits and bad arguments
@@ -11,11 +12,11 @@ pub enum StorageError {
     #[error("{what} exceeds the limit of {limit}; {hint}")]
     LimitExceeded {
         /// What was counted ("series matched", "samples read", ...).
-        what: &'static str,
+        what: Cow<'static, str>,
         /// The configured maximum.
         limit: u64,
         /// How to lift it (which flag).
-        hint: &'static str,
+        hint: Cow<'static, str>,
     },
     /// The deadline passed before the work was done.
     #[error("deadline exceeded while {during}")]

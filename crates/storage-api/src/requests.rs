@@ -24,6 +24,35 @@ impl Deadline {
     }
 }
 
+/// A read answer and whether every storage node that holds a part of it
+/// contributed. A single node is always complete; a cluster answers
+/// `is_partial: true` when more nodes were missing than replication covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer<T> {
+    /// What was read.
+    pub data: T,
+    /// Some data may be missing because storage nodes did not answer.
+    pub is_partial: bool,
+}
+
+impl<T> Answer<T> {
+    /// An answer every node contributed to.
+    pub fn complete(data: T) -> Self {
+        Answer {
+            data,
+            is_partial: false,
+        }
+    }
+
+    /// The same completeness with the data transformed.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Answer<U> {
+        Answer {
+            data: f(self.data),
+            is_partial: self.is_partial,
+        }
+    }
+}
+
 /// The samples of one series, as handed to [`Storage::write`](crate::Storage::write).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesSamples {

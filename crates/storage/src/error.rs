@@ -94,9 +94,11 @@ impl From<EngineError> for StorageError {
     fn from(error: EngineError) -> Self {
         match error {
             EngineError::InvalidArgument(message) => StorageError::InvalidArgument(message),
-            EngineError::LimitExceeded { what, limit, hint } => {
-                StorageError::LimitExceeded { what, limit, hint }
-            }
+            EngineError::LimitExceeded { what, limit, hint } => StorageError::LimitExceeded {
+                what: what.into(),
+                limit,
+                hint: hint.into(),
+            },
             EngineError::DeadlineExceeded(during) => StorageError::DeadlineExceeded { during },
             other => StorageError::Internal(other.to_string()),
         }

@@ -6,8 +6,8 @@ use crate::engine::Engine;
 use crate::error::EngineError;
 use async_trait::async_trait;
 use estuary_storage_api::{
-    Deadline, SearchRequest, SeriesData, SeriesRequest, SeriesSamples, Storage, StorageError,
-    TsdbStatus, TsdbStatusRequest, WriteOutcome,
+    Answer, Deadline, SearchRequest, SeriesData, SeriesRequest, SeriesSamples, Storage,
+    StorageError, TsdbStatus, TsdbStatusRequest, WriteOutcome,
 };
 use estuary_types::{Labels, Tenant, TimeRange};
 use std::sync::Arc;
@@ -49,29 +49,47 @@ impl Storage for LocalStorage {
         self.run(move |engine| engine.write(batch)).await
     }
 
-    async fn search(&self, request: SearchRequest) -> Result<Vec<SeriesData>, StorageError> {
-        self.run(move |engine| engine.search(&request)).await
+    async fn search(
+        &self,
+        request: SearchRequest,
+    ) -> Result<Answer<Vec<SeriesData>>, StorageError> {
+        self.run(move |engine| engine.search(&request))
+            .await
+            .map(Answer::complete)
     }
 
-    async fn series(&self, request: SeriesRequest) -> Result<Vec<Labels>, StorageError> {
-        self.run(move |engine| engine.series(&request)).await
+    async fn series(&self, request: SeriesRequest) -> Result<Answer<Vec<Labels>>, StorageError> {
+        self.run(move |engine| engine.series(&request))
+            .await
+            .map(Answer::complete)
     }
 
-    async fn label_names(&self, request: SeriesRequest) -> Result<Vec<String>, StorageError> {
-        self.run(move |engine| engine.label_names(&request)).await
+    async fn label_names(
+        &self,
+        request: SeriesRequest,
+    ) -> Result<Answer<Vec<String>>, StorageError> {
+        self.run(move |engine| engine.label_names(&request))
+            .await
+            .map(Answer::complete)
     }
 
     async fn label_values(
         &self,
         request: SeriesRequest,
         name: String,
-    ) -> Result<Vec<String>, StorageError> {
+    ) -> Result<Answer<Vec<String>>, StorageError> {
         self.run(move |engine| engine.label_values(&request, &name))
             .await
+            .map(Answer::complete)
     }
 
-    async fn tsdb_status(&self, request: TsdbStatusRequest) -> Result<TsdbStatus, StorageError> {
-        self.run(move |engine| engine.tsdb_status(&request)).await
+    async fn tsdb_status(
+        &self,
+        request: TsdbStatusRequest,
+    ) -> Result<Answer<TsdbStatus>, StorageError> {
+        self.run(move |engine| engine.tsdb_status(&request))
+            .await
+            .map(Answer::complete)
     }
 
     async fn tenants(

@@ -10,8 +10,8 @@ use axum::http::{Request, Response, StatusCode};
 use estuary_insert::remote_write::prompb;
 use estuary_insert::{InsertConfig, InsertState, routes};
 use estuary_storage_api::{
-    Deadline, SearchRequest, SeriesData, SeriesRequest, SeriesSamples, Storage, StorageError,
-    TsdbStatus, TsdbStatusRequest, WriteOutcome,
+    Answer, Deadline, SearchRequest, SeriesData, SeriesRequest, SeriesSamples, Storage,
+    StorageError, TsdbStatus, TsdbStatusRequest, WriteOutcome,
 };
 use estuary_types::{Labels, Tenant, TimeRange};
 use http_body_util::BodyExt;
@@ -91,23 +91,27 @@ impl Storage for RecordingStorage {
         })
     }
 
-    async fn search(&self, _: SearchRequest) -> Result<Vec<SeriesData>, StorageError> {
+    async fn search(&self, _: SearchRequest) -> Result<Answer<Vec<SeriesData>>, StorageError> {
         Err(StorageError::Internal("not used by insert".into()))
     }
 
-    async fn series(&self, _: SeriesRequest) -> Result<Vec<Labels>, StorageError> {
+    async fn series(&self, _: SeriesRequest) -> Result<Answer<Vec<Labels>>, StorageError> {
         Err(StorageError::Internal("not used by insert".into()))
     }
 
-    async fn label_names(&self, _: SeriesRequest) -> Result<Vec<String>, StorageError> {
+    async fn label_names(&self, _: SeriesRequest) -> Result<Answer<Vec<String>>, StorageError> {
         Err(StorageError::Internal("not used by insert".into()))
     }
 
-    async fn label_values(&self, _: SeriesRequest, _: String) -> Result<Vec<String>, StorageError> {
+    async fn label_values(
+        &self,
+        _: SeriesRequest,
+        _: String,
+    ) -> Result<Answer<Vec<String>>, StorageError> {
         Err(StorageError::Internal("not used by insert".into()))
     }
 
-    async fn tsdb_status(&self, _: TsdbStatusRequest) -> Result<TsdbStatus, StorageError> {
+    async fn tsdb_status(&self, _: TsdbStatusRequest) -> Result<Answer<TsdbStatus>, StorageError> {
         Err(StorageError::Internal("not used by insert".into()))
     }
 

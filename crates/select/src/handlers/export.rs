@@ -9,6 +9,7 @@ use crate::error::{ApiError, TextError};
 use crate::filters::{MatchArg, series_filters};
 use crate::params::Params;
 use crate::params::range::all_time_range;
+use crate::partial::PartialPolicy;
 use crate::state::SelectState;
 use axum::Extension;
 use axum::body::Body;
@@ -50,12 +51,15 @@ pub async fn export(
         },
         samples_limit: config.max_samples_per_query,
     };
-    let series = within(
+    let answer = within(
         deadline,
         "exporting series",
         state.storage().search(request),
     )
     .await?;
+    // JSON lines have no envelope to carry `isPartial`; the policy still
+    // applies, so a backup or migration can insist on everything.
+    let (series, _) = PartialPolicy::of(&params, config).accept(answer, "exporting series")?;
     let gzip = accepts_gzip(&headers);
     let mut response = Body::new(ExportBody::new(series, rows_per_line_max, gzip)).into_response();
     let response_headers = response.headers_mut();

@@ -9,6 +9,7 @@ use crate::label_name::unescape_label_name;
 use crate::list_limit::ListLimit;
 use crate::params::Params;
 use crate::params::range::recent_range;
+use crate::partial::{PARTIAL_WARNING, PartialPolicy};
 use crate::response::Success;
 use crate::state::SelectState;
 use axum::Extension;
@@ -32,6 +33,7 @@ pub async fn labels(
         state.storage().label_names(request),
     )
     .await?;
+    let names = PartialPolicy::of(&params, state.config()).accept(names, "listing label names")?;
     Ok(sorted_answer(names, limit, "label names"))
 }
 
@@ -60,6 +62,8 @@ pub async fn label_values(
         state.storage().label_values(request, name),
     )
     .await?;
+    let values =
+        PartialPolicy::of(&params, state.config()).accept(values, "listing label values")?;
     Ok(sorted_answer(values, limit, "label values"))
 }
 
@@ -80,11 +84,18 @@ fn labels_request(
     })
 }
 
-fn sorted_answer(mut entries: Vec<String>, limit: ListLimit, what: &str) -> Response {
+fn sorted_answer(
+    (mut entries, is_partial): (Vec<String>, bool),
+    limit: ListLimit,
+    what: &str,
+) -> Response {
     entries.sort_unstable();
     entries.dedup();
     let cut = limit.truncate(&mut entries);
-    let mut answer = Success::fan_out(entries, false);
+    let mut answer = Success::fan_out(entries, is_partial);
+    if is_partial {
+        answer = answer.with_warning(PARTIAL_WARNING.to_string());
+    }
     if cut {
         answer = answer.with_warning(format!("the result was cut to {} {what}", limit.returned()));
     }

@@ -12,6 +12,7 @@ use crate::deadline::request_deadline;
 use crate::error::ApiError;
 use crate::filters::extra_filters;
 use crate::params::Params;
+use crate::partial::{PARTIAL_WARNING, PartialPolicy};
 use crate::query::args::{self, Evaluation};
 use crate::query::fetch::{FetchLimits, fetch};
 use crate::query::query_options;
@@ -69,13 +70,26 @@ async fn answer(
         series_max: config.max_series,
         samples_max: config.max_samples_per_query,
     };
-    let fetched = fetch(state.storage(), tenant, plans, &extras, limits, deadline).await?;
+    let partial = PartialPolicy::of(params, config);
+    let fetched = fetch(
+        state.storage(),
+        tenant,
+        plans,
+        &extras,
+        limits,
+        partial,
+        deadline,
+    )
+    .await?;
+    let is_partial = fetched.is_partial;
     let value = worker.evaluate(fetched.source, config).await?;
     let stats = QueryStats {
         series_fetched: fetched.series_count.to_string(),
         execution_time_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
-    Ok(Success::fan_out(QueryData(&value), false)
-        .with_stats(stats)
-        .into_response())
+    let mut answer = Success::fan_out(QueryData(&value), is_partial).with_stats(stats);
+    if is_partial {
+        answer = answer.with_warning(PARTIAL_WARNING.to_string());
+    }
+    Ok(answer.into_response())
 }

@@ -8,6 +8,7 @@ use crate::list_limit::ListLimit;
 use crate::metric_json::MetricJson;
 use crate::params::Params;
 use crate::params::range::recent_range;
+use crate::partial::{PARTIAL_WARNING, PartialPolicy};
 use crate::response::Success;
 use crate::state::SelectState;
 use axum::Extension;
@@ -36,7 +37,9 @@ pub async fn series(
         limit: limit.fetch_count(),
         deadline,
     };
-    let mut series = within(deadline, "listing series", state.storage().series(request)).await?;
+    let answer = within(deadline, "listing series", state.storage().series(request)).await?;
+    let (mut series, is_partial) =
+        PartialPolicy::of(&params, config).accept(answer, "listing series")?;
     series.sort();
     series.dedup();
     if series.len() > limit.returned() && !limit.is_requested() {
@@ -50,7 +53,10 @@ pub async fn series(
     }
     let cut = limit.truncate(&mut series);
     let data: Vec<MetricJson<'_>> = series.iter().map(MetricJson).collect();
-    let mut answer = Success::fan_out(data, false);
+    let mut answer = Success::fan_out(data, is_partial);
+    if is_partial {
+        answer = answer.with_warning(PARTIAL_WARNING.to_string());
+    }
     if cut {
         answer = answer.with_warning(format!(
             "the result was cut to limit={} series",

@@ -6,6 +6,7 @@ use crate::error::ApiError;
 use crate::filters::{MatchArg, series_filters};
 use crate::params::Params;
 use crate::params::calendar::parse_date_day;
+use crate::partial::PartialPolicy;
 use crate::response::Success;
 use crate::state::SelectState;
 use axum::Extension;
@@ -56,7 +57,9 @@ pub async fn tsdb_status(
         state.storage().tsdb_status(request),
     )
     .await?;
-    Ok(Success::fan_out(TsdbStatusJson::from(&status), false).into_response())
+    let (status, is_partial) =
+        PartialPolicy::of(&params, config).accept(status, "collecting TSDB status")?;
+    Ok(Success::fan_out(TsdbStatusJson::from(&status), is_partial).into_response())
 }
 
 fn parse_day(text: &str) -> Result<i64, ApiError> {

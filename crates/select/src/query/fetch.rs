@@ -11,8 +11,9 @@ use crate::deadline::within;
 use crate::error::ApiError;
 use crate::filters::{FilterGroups, and_groups};
 use crate::params::time::TIME_MS_MIN;
+use crate::partial::PartialPolicy;
 use estuary_promql::{MemorySource, SelectorPlan, Series};
-use estuary_storage_api::{Deadline, SearchRequest, SeriesData, SeriesRequest, Storage};
+use estuary_storage_api::{Answer, Deadline, SearchRequest, SeriesData, SeriesRequest, Storage};
 use estuary_types::{Tenant, TimeRange};
 use futures_util::{StreamExt, TryStreamExt, stream};
 
@@ -37,6 +38,8 @@ pub struct Fetched {
     pub source: MemorySource,
     /// How many distinct series were fetched (`stats.seriesFetched`).
     pub series_count: usize,
+    /// Some storage nodes did not answer (and the policy allowed it).
+    pub is_partial: bool,
 }
 
 /// Searches the storage for every plan and merges the answers. Plans whose
@@ -48,6 +51,7 @@ pub async fn fetch(
     plans: Vec<SelectorPlan>,
     extras: &FilterGroups,
     limits: FetchLimits,
+    partial: PartialPolicy,
     deadline: Deadline,
 ) -> Result<Fetched, ApiError> {
     let mut requests = Vec::with_capacity(plans.len());
@@ -70,9 +74,18 @@ pub async fn fetch(
     let searches = stream::iter(requests)
         .map(|request| storage.search(request))
         .buffer_unordered(SEARCHES_IN_FLIGHT_MAX)
-        .try_collect::<Vec<Vec<SeriesData>>>();
+        .try_collect::<Vec<Answer<Vec<SeriesData>>>>();
     let answers = within(deadline, "fetching series for the query", searches).await?;
-    merge(answers, limits.samples_max)
+    let mut is_partial = false;
+    let mut datas = Vec::with_capacity(answers.len());
+    for answer in answers {
+        let (data, partial_answer) = partial.accept(answer, "fetching series for the query")?;
+        is_partial |= partial_answer;
+        datas.push(data);
+    }
+    let mut fetched = merge(datas, limits.samples_max)?;
+    fetched.is_partial = is_partial;
+    Ok(fetched)
 }
 
 /// Builds the source; fails when the searches read more samples together than
@@ -105,6 +118,7 @@ fn merge(answers: Vec<Vec<SeriesData>>, samples_max: u64) -> Result<Fetched, Api
     Ok(Fetched {
         source,
         series_count,
+        is_partial: false,
     })
 }
 

@@ -84,9 +84,9 @@ async fn storage_errors_map_to_status_and_error_type() {
         (StorageError::Internal("disk".into()), 500, "internal"),
         (
             StorageError::LimitExceeded {
-                what: "samples",
+                what: "samples".into(),
                 limit: 5,
-                hint: "raise -search.maxSamplesPerQuery",
+                hint: "raise -search.maxSamplesPerQuery".into(),
             },
             422,
             "execution",
@@ -114,9 +114,9 @@ async fn storage_errors_map_to_status_and_error_type() {
 async fn limit_errors_name_the_flag() {
     let harness = Harness::new();
     harness.storage.fail_with(StorageError::LimitExceeded {
-        what: "the number of samples read",
+        what: "the number of samples read".into(),
         limit: 5,
-        hint: "raise -search.maxSamplesPerQuery",
+        hint: "raise -search.maxSamplesPerQuery".into(),
     });
     let answer = harness.get("/api/v1/series?match[]=up").await;
     answer.assert_json_error(422, "execution", &["-search.maxSamplesPerQuery"]);

@@ -5,6 +5,7 @@ mod errors;
 mod export;
 mod labels;
 mod limiter;
+mod partial;
 mod query;
 mod query_errors;
 mod query_range;

@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use estuary_metrics::Registry;
 use estuary_select::{SelectConfig, SelectState, routes};
 use estuary_storage_api::{
-    Deadline, SearchRequest, SeriesData, SeriesRequest, SeriesSamples, Storage, StorageError,
-    TsdbStatus, TsdbStatusEntry, TsdbStatusRequest, WriteOutcome,
+    Answer as StorageAnswer, Deadline, SearchRequest, SeriesData, SeriesRequest, SeriesSamples,
+    Storage, StorageError, TsdbStatus, TsdbStatusEntry, TsdbStatusRequest, WriteOutcome,
 };
 use estuary_types::{Label, Labels, Sample, Tenant, TimeRange};
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +25,7 @@ pub struct MemoryStorage {
     tsdb_requests: Mutex<Vec<TsdbStatusRequest>>,
     failure: Mutex<Option<StorageError>>,
     delay: Mutex<Option<Duration>>,
+    partial: Mutex<bool>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -50,6 +51,19 @@ impl MemoryStorage {
     /// Makes every later call fail with `error`.
     pub fn fail_with(&self, error: StorageError) {
         *lock(&self.failure) = Some(error);
+    }
+
+    /// Marks every later read answer partial, as a cluster with missing
+    /// storage nodes does.
+    pub fn answer_partially(&self) {
+        *lock(&self.partial) = true;
+    }
+
+    fn answer<T>(&self, data: T) -> Result<StorageAnswer<T>, StorageError> {
+        Ok(StorageAnswer {
+            data,
+            is_partial: *lock(&self.partial),
+        })
     }
 
     /// Makes every later call take `delay` first.
@@ -132,28 +146,34 @@ impl Storage for MemoryStorage {
         Ok(outcome)
     }
 
-    async fn search(&self, request: SearchRequest) -> Result<Vec<SeriesData>, StorageError> {
+    async fn search(
+        &self,
+        request: SearchRequest,
+    ) -> Result<StorageAnswer<Vec<SeriesData>>, StorageError> {
         self.begin(&request.series).await?;
         let found = self.matching(&request.series);
         if found.len() > request.series.limit {
             return Err(StorageError::LimitExceeded {
-                what: "the number of matching series",
+                what: "the number of matching series".into(),
                 limit: request.series.limit as u64,
-                hint: "raise -search.maxExportSeries",
+                hint: "raise -search.maxExportSeries".into(),
             });
         }
         let samples: usize = found.iter().map(|s| s.samples.len()).sum();
         if samples as u64 > request.samples_limit {
             return Err(StorageError::LimitExceeded {
-                what: "the number of samples read",
+                what: "the number of samples read".into(),
                 limit: request.samples_limit,
-                hint: "raise -search.maxSamplesPerQuery",
+                hint: "raise -search.maxSamplesPerQuery".into(),
             });
         }
-        Ok(found)
+        self.answer(found)
     }
 
-    async fn series(&self, request: SeriesRequest) -> Result<Vec<Labels>, StorageError> {
+    async fn series(
+        &self,
+        request: SeriesRequest,
+    ) -> Result<StorageAnswer<Vec<Labels>>, StorageError> {
         self.begin(&request).await?;
         let mut labels: Vec<Labels> = self
             .matching(&request)
@@ -161,34 +181,40 @@ impl Storage for MemoryStorage {
             .map(|s| s.labels)
             .collect();
         labels.truncate(request.limit);
-        Ok(labels)
+        self.answer(labels)
     }
 
-    async fn label_names(&self, request: SeriesRequest) -> Result<Vec<String>, StorageError> {
+    async fn label_names(
+        &self,
+        request: SeriesRequest,
+    ) -> Result<StorageAnswer<Vec<String>>, StorageError> {
         self.begin(&request).await?;
         let names: BTreeSet<String> = self
             .matching(&request)
             .iter()
             .flat_map(|s| s.labels.iter().map(|l| l.name.clone()))
             .collect();
-        Ok(names.into_iter().take(request.limit).collect())
+        self.answer(names.into_iter().take(request.limit).collect())
     }
 
     async fn label_values(
         &self,
         request: SeriesRequest,
         name: String,
-    ) -> Result<Vec<String>, StorageError> {
+    ) -> Result<StorageAnswer<Vec<String>>, StorageError> {
         self.begin(&request).await?;
         let values: BTreeSet<String> = self
             .matching(&request)
             .iter()
             .filter_map(|s| s.labels.get(&name).map(str::to_string))
             .collect();
-        Ok(values.into_iter().take(request.limit).collect())
+        self.answer(values.into_iter().take(request.limit).collect())
     }
 
-    async fn tsdb_status(&self, request: TsdbStatusRequest) -> Result<TsdbStatus, StorageError> {
+    async fn tsdb_status(
+        &self,
+        request: TsdbStatusRequest,
+    ) -> Result<StorageAnswer<TsdbStatus>, StorageError> {
         self.begin(&request.series).await?;
         lock(&self.tsdb_requests).push(request.clone());
         let found = self.matching(&request.series);
@@ -208,7 +234,7 @@ impl Storage for MemoryStorage {
             .map(|(name, value)| TsdbStatusEntry { name, value })
             .take(request.top_n)
             .collect();
-        Ok(status)
+        self.answer(status)
     }
 
     async fn tenants(
