@@ -13,14 +13,17 @@
 mod common;
 
 use common::cluster::Cluster;
-use common::eventually;
 use common::mirror::{ALL, Mirror, TENANT};
 use common::replicas::Replicas;
+use common::{eventually, now_ms};
 use std::thread;
 use std::time::Duration;
 
 /// Scrapes before the first restart.
-const SCRAPES_BEFORE: usize = 5;
+const SCRAPES_BEFORE: usize = 8;
+/// Samples this much older than the first restart were written while all
+/// nodes were up, so the nodes holding them are their series's home.
+const HOME_MARGIN_MS: i64 = 5_000;
 /// Time a restarted node runs before the next one goes down.
 const SETTLE: Duration = Duration::from_secs(3);
 /// Load after the last restart, before the window closes.
@@ -34,6 +37,7 @@ fn cluster_rolling_restart() {
     let mut mirror = Mirror::start(&cluster);
     mirror.wait_for_scrapes(SCRAPES_BEFORE);
 
+    let first_restart_at = now_ms();
     for index in 0..cluster.storage.len() {
         let node = &mut cluster.storage[index];
         let status = node.stop();
@@ -57,23 +61,14 @@ fn cluster_rolling_restart() {
     eprintln!("vmagent: {queues:?}");
 
     let replicas = Replicas::start(&cluster);
-    eventually(
+    replicas.wait_repaired(
+        TENANT,
+        &[ALL],
+        window,
+        &reference,
+        first_restart_at - HOME_MARGIN_MS,
+        cluster.replication_factor,
         REPAIR_TIMEOUT,
-        "every sample is on at least 2 storage nodes",
-        || {
-            let short = replicas.under_replicated(
-                TENANT,
-                &[ALL],
-                window,
-                &reference,
-                cluster.replication_factor,
-            );
-            if short.is_empty() {
-                Ok(())
-            } else {
-                Err(short.join("\n"))
-            }
-        },
     );
     eventually(REPAIR_TIMEOUT, "no hints left on the storage nodes", || {
         let rows = cluster.hints_pending();

@@ -14,7 +14,7 @@
 mod common;
 
 use common::answers::{self, Answer};
-use common::api::parse_export;
+use common::api::{parse_export, self_metric_sum};
 use common::cluster::Cluster;
 use common::numbered::Ledger;
 use common::replicas::Replicas;
@@ -229,23 +229,15 @@ fn cluster_sigstop_storage_node() {
         );
     }
     let replicas = Replicas::start(&cluster);
-    eventually(
+    // Each series's first sample was written before the freeze.
+    replicas.wait_repaired(
+        TENANT,
+        &[&selector],
+        range,
+        &expected,
+        ledger.sample(acked_at_freeze.min(SERIES * 10)).1,
+        cluster.replication_factor,
         REPAIR_TIMEOUT,
-        "every sample is on at least 2 storage nodes",
-        || {
-            let short = replicas.under_replicated(
-                TENANT,
-                &[&selector],
-                range,
-                &expected,
-                cluster.replication_factor,
-            );
-            if short.is_empty() {
-                Ok(())
-            } else {
-                Err(short.join("\n"))
-            }
-        },
     );
     eventually(REPAIR_TIMEOUT, "no hints left on the storage nodes", || {
         let rows = cluster.hints_pending();
@@ -255,6 +247,39 @@ fn cluster_sigstop_storage_node() {
             Err(format!("estuary_hints_pending_rows sums to {rows}"))
         }
     });
+    // The freeze was felt: rows meant for the frozen node went elsewhere
+    // and were handed back.
+    let victim_addr = cluster.storage[victim].rpc_addr();
+    let insert_sum = |name: &str, filter: &[(&str, &str)]| -> f64 {
+        cluster
+            .insert
+            .iter()
+            .map(|node| self_metric_sum(&node.base(), name, filter))
+            .sum()
+    };
+    let rerouted = insert_sum("estuary_rows_rerouted_total", &[("node", &victim_addr)]);
+    let delivered = insert_sum("estuary_hint_rows_delivered_total", &[]);
+    for node in &cluster.insert {
+        eprintln!(
+            "{}: {} rows rerouted from {victim_addr}, {} hinted rows delivered",
+            node.name(),
+            self_metric_sum(
+                &node.base(),
+                "estuary_rows_rerouted_total",
+                &[("node", &victim_addr)]
+            ),
+            self_metric_sum(&node.base(), "estuary_hint_rows_delivered_total", &[])
+        );
+    }
+    eprintln!(
+        "inserts: {rerouted} rows rerouted from {victim_addr}, {delivered} hinted rows delivered"
+    );
+    assert!(
+        rerouted > 0.0 && delivered > 0.0,
+        "expected rows rerouted away from the frozen {victim_name} and hinted rows delivered, \
+         got estuary_rows_rerouted_total{{node=\"{victim_addr}\"}} {rerouted} and \
+         estuary_hint_rows_delivered_total {delivered}"
+    );
     eprintln!(
         "{} samples acknowledged in {} requests, slowest {:?}; {rounds} read rounds while frozen",
         report.acknowledged_samples(),

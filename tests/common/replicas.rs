@@ -82,6 +82,97 @@ impl Replicas {
     }
 }
 
+/// A series's home: the storage nodes that hold its first sample, written
+/// while every node was up. Placement is fixed for a fixed node list, so
+/// once repairs are done every later sample of the series must be on every
+/// home node too, even those written while a home node was down or frozen.
+impl Replicas {
+    /// The samples of `expected` missing from a home node of their series,
+    /// described for a failure message (empty when all are home). Only
+    /// series whose first sample is older than `homes_known_before_ms` are
+    /// judged (their home is known); panics when none is, or when a home
+    /// has fewer than `min_copies` nodes.
+    pub fn not_home(
+        &self,
+        tenant: &str,
+        matches: &[&str],
+        range: (i64, i64),
+        expected: &SeriesMap,
+        homes_known_before_ms: i64,
+        min_copies: usize,
+    ) -> Vec<String> {
+        let per_node = self.per_node(tenant, matches, range);
+        let mut problems = Vec::new();
+        let mut judged = 0usize;
+        let mut missing = 0usize;
+        for (labels, samples) in expected {
+            let Some(&(first_ts, first_value)) = samples.first() else {
+                continue;
+            };
+            if first_ts >= homes_known_before_ms {
+                continue;
+            }
+            judged += 1;
+            let held: Vec<BTreeMap<i64, f64>> = per_node
+                .iter()
+                .map(|node| {
+                    node.get(labels)
+                        .map(|s| s.iter().copied().collect())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let home: Vec<usize> = (0..held.len())
+                .filter(|&i| {
+                    held[i]
+                        .get(&first_ts)
+                        .is_some_and(|v| same_value(*v, first_value))
+                })
+                .collect();
+            if home.len() < min_copies {
+                problems.push(format!(
+                    "{}: its first sample at {first_ts} is on {} node(s): {}",
+                    describe(labels),
+                    home.len(),
+                    holders(&held, first_ts)
+                ));
+                continue;
+            }
+            for &(ts, value) in samples {
+                let absent: Vec<usize> = home
+                    .iter()
+                    .copied()
+                    .filter(|&i| !held[i].get(&ts).is_some_and(|v| same_value(*v, value)))
+                    .collect();
+                if !absent.is_empty() {
+                    missing += 1;
+                    if problems.len() < SHOWN_MAX {
+                        problems.push(format!(
+                            "{} at {ts} (value {value}) is not back on home node(s) {}: {}",
+                            describe(labels),
+                            absent
+                                .iter()
+                                .map(|i| format!("storage-{}", i + 1))
+                                .collect::<Vec<_>>()
+                                .join(","),
+                            holders(&held, ts)
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(
+            judged > 0,
+            "no series has a sample older than {homes_known_before_ms}: no home is known"
+        );
+        if missing > problems.len() {
+            problems.push(format!(
+                "... {missing} samples missing from a home node in all ({judged} series judged)"
+            ));
+        }
+        problems
+    }
+}
+
 fn holders(held: &[BTreeMap<i64, f64>], ts: i64) -> String {
     held.iter()
         .enumerate()
@@ -96,4 +187,49 @@ fn holders(held: &[BTreeMap<i64, f64>], ts: i64) -> String {
 fn describe(labels: &LabelSet) -> String {
     let inner: Vec<String> = labels.iter().map(|(n, v)| format!("{n}={v:?}")).collect();
     format!("{{{}}}", inner.join(","))
+}
+
+impl Replicas {
+    /// Waits (up to `timeout`) until every sample of `expected` is on at
+    /// least `min_copies` storage nodes and on every home node of its series
+    /// (see [`Replicas::not_home`]): the copies missed during a failure have
+    /// been repaired.
+    #[allow(clippy::too_many_arguments)]
+    pub fn wait_repaired(
+        &self,
+        tenant: &str,
+        matches: &[&str],
+        range: (i64, i64),
+        expected: &SeriesMap,
+        homes_known_before_ms: i64,
+        min_copies: usize,
+        timeout: std::time::Duration,
+    ) {
+        let mut polls = 0usize;
+        let started = std::time::Instant::now();
+        super::eventually(timeout, "every copy is repaired", || {
+            polls += 1;
+            let mut problems = self.under_replicated(tenant, matches, range, expected, min_copies);
+            problems.extend(self.not_home(
+                tenant,
+                matches,
+                range,
+                expected,
+                homes_known_before_ms,
+                min_copies,
+            ));
+            if problems.is_empty() {
+                eprintln!(
+                    "copies repaired after {polls} check(s), {:?}",
+                    started.elapsed()
+                );
+                Ok(())
+            } else {
+                if polls == 1 {
+                    eprintln!("copies not yet repaired: {}", problems[0]);
+                }
+                Err(problems.join("\n"))
+            }
+        });
+    }
 }
