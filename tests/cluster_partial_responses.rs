@@ -10,14 +10,22 @@
 //! `deny_partial_response=1` or served by a select node started with
 //! `-search.denyPartialResponse`. Once the nodes are back, answers are
 //! complete again.
+//!
+//! Alongside: writes are acknowledged with 1 node down and refused with 503
+//! with 2 down (and insert-1's `/ready` is then not 200), and the frontends'
+//! `estuary_storage_node_up` follows which nodes are down.
 
 mod common;
 
 use common::answers::{self, Answer, check_expectations};
-use common::api::{assert_ingested, remote_write};
+use common::api::{
+    PROMETHEUS_HEADERS, Reply, assert_ingested, remote_write, self_metric_sum, try_get_within,
+    try_post_within,
+};
 use common::cluster::Cluster;
-use common::eventually;
 use common::numbered::Ledger;
+use common::remote_write::{series, snappy_body};
+use common::{eventually, now_ms};
 use std::time::Duration;
 
 const TENANT: &str = "9";
@@ -156,8 +164,28 @@ fn cluster_partial_responses() {
 
     cluster.storage[0].kill9();
     complete("1 of 3 storage nodes down");
+    let down = [cluster.storage[0].rpc_addr()];
+    wait_node_up_metrics(&cluster, &down, "1 of 3 down");
+    let reply = try_write(&write_url, "partial_probe_one_down");
+    assert!(
+        (200..300).contains(&reply.status),
+        "1 of 3 down: a write must still be acknowledged (2 nodes can take it): {reply:?}"
+    );
 
     cluster.storage[1].kill9();
+    let down = [cluster.storage[0].rpc_addr(), cluster.storage[1].rpc_addr()];
+    wait_node_up_metrics(&cluster, &down, "2 of 3 down");
+    let reply = try_write(&write_url, "partial_probe_refused");
+    assert_eq!(
+        reply.status, 503,
+        "2 of 3 down: a write cannot reach 2 nodes and must be refused with 503: {reply:?}"
+    );
+    let ready = try_get_within(&cluster.insert[0].url("/ready"), &[], READ_BOUND)
+        .unwrap_or_else(|e| panic!("insert-1 /ready: {e}"));
+    assert_ne!(
+        ready.status, 200,
+        "2 of 3 down: insert-1 must not say it is ready with fewer than replicationFactor nodes up"
+    );
     let partial_base = &select_bases[0];
     let deny_base = &select_bases[2];
     for (name, path, query) in reads(&ledger) {
@@ -213,5 +241,48 @@ fn cluster_partial_responses() {
             }
         },
     );
+    wait_node_up_metrics(&cluster, &[], "all nodes back");
+    let reply = try_write(&write_url, "partial_probe_back");
+    assert!(
+        (200..300).contains(&reply.status),
+        "all nodes back: a write must be acknowledged: {reply:?}"
+    );
     complete("all nodes back");
+}
+
+/// One sample of a series named `metric`, sent with a time bound; panics on
+/// a transport error.
+fn try_write(url: &str, metric: &str) -> Reply {
+    let body = snappy_body(vec![series(
+        &[("__name__", metric)],
+        &[(now_ms() - 60_000, 1.0)],
+    )]);
+    try_post_within(url, &PROMETHEUS_HEADERS, body, READ_BOUND)
+        .unwrap_or_else(|e| panic!("write of {metric}: {e}"))
+}
+
+/// Waits until insert-1 and select-1 report `estuary_storage_node_up` 0 for
+/// the storage nodes in `down` and 1 for the others.
+fn wait_node_up_metrics(cluster: &Cluster, down: &[String], what: &str) {
+    let frontends = [&cluster.insert[0], &cluster.select[0]];
+    eventually(Duration::from_secs(30), what, || {
+        for frontend in frontends {
+            for node in &cluster.storage {
+                let addr = node.rpc_addr();
+                let want = if down.contains(&addr) { 0.0 } else { 1.0 };
+                let got = self_metric_sum(
+                    &frontend.base(),
+                    "estuary_storage_node_up",
+                    &[("node", &addr)],
+                );
+                if got != want {
+                    return Err(format!(
+                        "{}: estuary_storage_node_up{{node=\"{addr}\"}} is {got}, expected {want}",
+                        frontend.name()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    });
 }
