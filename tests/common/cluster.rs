@@ -330,8 +330,22 @@ pub struct Cluster {
     /// `-replicationFactor` of the frontends.
     pub replication_factor: usize,
     select_args: Vec<String>,
-    // Last, so the nodes are killed before their logs go.
-    log_dir: TempDir,
+    // Last, so the nodes are killed before their logs go. `None` only while
+    // dropping.
+    log_dir: Option<TempDir>,
+}
+
+/// Set to keep every node's log after the test (the path is printed).
+pub const KEEP_LOGS_ENV: &str = "ESTUARY_KEEP_CLUSTER_LOGS";
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if std::env::var_os(KEEP_LOGS_ENV).is_some()
+            && let Some(dir) = self.log_dir.take()
+        {
+            eprintln!("cluster logs kept in {}", dir.keep().display());
+        }
+    }
 }
 
 impl Cluster {
@@ -392,7 +406,7 @@ impl Cluster {
             select,
             replication_factor: spec.replication_factor,
             select_args: spec.select_args.clone(),
-            log_dir,
+            log_dir: Some(log_dir),
         }
     }
 
@@ -410,7 +424,7 @@ impl Cluster {
         ];
         args.extend(self.select_args.iter().cloned());
         args.extend(extra.iter().map(|a| a.to_string()));
-        Node::start_fresh(Role::Select, name, args, self.log_dir.path())
+        Node::start_fresh(Role::Select, name, args, self.log_dir())
     }
 
     /// A select node that sees only storage node `index` (replication factor
@@ -424,7 +438,7 @@ impl Cluster {
             Role::Select,
             &format!("view-of-storage-{}", index + 1),
             args,
-            self.log_dir.path(),
+            self.log_dir(),
         )
     }
 
@@ -494,7 +508,10 @@ impl Cluster {
 
     /// The directory holding every node's log.
     pub fn log_dir(&self) -> &Path {
-        self.log_dir.path()
+        self.log_dir
+            .as_ref()
+            .expect("the log dir lives as long as the cluster")
+            .path()
     }
 }
 
