@@ -158,6 +158,7 @@ fn cluster_sigstop_storage_node() {
     eprintln!("freezing {victim_name}");
     let mut frozen_problems = Vec::new();
     let mut rounds = 0;
+    let mut slowest_round = Duration::ZERO;
     let acked_at_freeze = writer.acknowledged_samples();
     {
         let paused = cluster.storage[victim].pause();
@@ -165,7 +166,9 @@ fn cluster_sigstop_storage_node() {
         while Instant::now() < until && rounds < 100 {
             let acknowledged = writer.acknowledged_samples();
             for base in &select_bases {
+                let started = Instant::now();
                 frozen_problems.extend(read_round(base, &ledger, acknowledged, &writer));
+                slowest_round = slowest_round.max(started.elapsed());
             }
             rounds += 1;
             std::thread::sleep(READ_PACE);
@@ -174,7 +177,8 @@ fn cluster_sigstop_storage_node() {
     }
     let acked_while_frozen = writer.acknowledged_samples() - acked_at_freeze;
     eprintln!(
-        "{victim_name} thawed after {rounds} read rounds; {acked_while_frozen} samples acknowledged meanwhile"
+        "{victim_name} thawed after {rounds} read rounds (slowest round of count + export: \
+         {slowest_round:?}); {acked_while_frozen} samples acknowledged meanwhile"
     );
     writer.wait_for_progress(
         writer.acknowledged_samples(),
