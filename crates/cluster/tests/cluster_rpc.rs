@@ -76,12 +76,19 @@ async fn bind() -> (TcpListener, SocketAddr) {
 }
 
 fn cluster(addresses: &[SocketAddr]) -> Arc<ClusterStorage> {
+    cluster_probing_every(addresses, Duration::from_millis(100))
+}
+
+fn cluster_probing_every(
+    addresses: &[SocketAddr],
+    probe_interval: Duration,
+) -> Arc<ClusterStorage> {
     ClusterStorage::start(
         ClusterConfig {
             nodes: addresses.iter().map(ToString::to_string).collect(),
             replication: 2,
             write_timeout: Duration::from_secs(5),
-            probe_interval: Duration::from_millis(100),
+            probe_interval,
             dedup_interval_ms: 0,
             deliver_hints: true,
         },
@@ -241,4 +248,31 @@ async fn two_missing_nodes_make_reads_partial_and_writes_fail() {
         answer.is_partial,
         "two of three nodes missing with replication 2"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_believed_down_is_still_tried_as_a_last_resort() {
+    let (listener, address) = bind().await;
+    let _first = TestNode::start(listener).await;
+    let (late_listener, late_address) = bind().await;
+    let late_port_holder = late_listener.into_std().expect("std listener");
+    drop(late_port_holder);
+    // Probes far apart: only a write can find out the node is back.
+    let cluster = cluster_probing_every(&[address, late_address], Duration::from_secs(3600));
+    let error = cluster
+        .write(batch(5, t0()))
+        .await
+        .expect_err("one of two nodes is missing");
+    assert!(matches!(error, StorageError::Unavailable(_)), "{error}");
+    assert_eq!(cluster.nodes_up(), 1, "the failed node is believed down");
+
+    let listener = TcpListener::bind(late_address)
+        .await
+        .expect("rebind the late port");
+    let late = TestNode::start(listener).await;
+    cluster
+        .write(batch(5, t0()))
+        .await
+        .expect("the node believed down is tried and takes the copy");
+    assert_eq!(late.series().await.len(), 5);
 }
