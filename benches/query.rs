@@ -32,39 +32,16 @@
 //! The generator has no histogram family, so there is no `histogram_quantile`
 //! query; the summary `go_gc_duration_seconds` stands in for quantiles.
 
-#[path = "load/bench_env.rs"]
-mod bench_env;
-#[allow(dead_code)]
-#[path = "load/client.rs"]
-mod client;
-#[allow(dead_code)]
-#[path = "load/dataset.rs"]
-mod dataset;
-#[allow(dead_code)]
-#[path = "load/families.rs"]
-mod families;
-#[allow(dead_code)]
-#[path = "load/proc_stats.rs"]
-mod proc_stats;
-#[allow(dead_code)]
-#[path = "load/remote_write.rs"]
-mod remote_write;
-#[allow(dead_code)]
-#[path = "load/rng.rs"]
-mod rng;
-#[allow(dead_code)]
-#[path = "load/server.rs"]
-mod server;
-#[allow(dead_code)]
-#[path = "load/values.rs"]
-mod values;
+#[path = "load/mod.rs"]
+mod load;
 
-use bench_env::{end_ms, env_usize, report_path, write_report};
-use dataset::Dataset;
-use remote_write::{Payloads, Schedule};
+use load::bench_env::{end_ms, env_usize, report_path, write_report};
+use load::dataset::Dataset;
+use load::remote_write::{Payloads, Schedule};
+use load::server::{Peer, Server};
+use load::{client, proc_stats, remote_write};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
-use server::{Peer, Server};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -310,7 +287,12 @@ fn prepare(settings: Settings) -> Payloads {
 /// Starts `peer`, sends every body, and forces a flush and a merge.
 fn load(peer: Peer, client: &Client, payloads: &Payloads, threads: usize) -> Server {
     let mut server = Server::start(peer, client);
-    let sent = client::send_all(client, &server.base_url, &payloads.bodies, threads);
+    let sent = client::send_all(
+        client,
+        std::slice::from_ref(&server.base_url),
+        &payloads.bodies,
+        threads,
+    );
     server.assert_running();
     assert_eq!(
         sent.failed_count,
@@ -393,7 +375,7 @@ fn request(
             vec![("start", start_s.to_string()), ("end", end_s.to_string())],
         ),
     };
-    if server.peer == Peer::VictoriaMetrics {
+    if server.name == Peer::VictoriaMetrics.name() {
         params.push(("nocache", "1".to_string()));
     }
     (url, params)

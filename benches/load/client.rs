@@ -36,19 +36,33 @@ pub struct SendOutcome {
 }
 
 /// Sends every body to `{base_url}/api/v1/write` from `threads` threads, each
-/// taking the next unsent body, so bodies go out about in order.
-pub fn send_all(client: &Client, base_url: &str, bodies: &[Bytes], threads: usize) -> SendOutcome {
-    let url = format!("{base_url}/api/v1/write");
+/// taking the next unsent body, so bodies go out about in order. With several
+/// `base_urls` (one cluster behind several insert nodes) the threads take
+/// them in turn: thread `i` writes to `base_urls[i % len]`.
+pub fn send_all(
+    client: &Client,
+    base_urls: &[String],
+    bodies: &[Bytes],
+    threads: usize,
+) -> SendOutcome {
+    assert!(!base_urls.is_empty(), "BUG: no server to send to");
+    let urls: Vec<String> = base_urls
+        .iter()
+        .map(|base_url| format!("{base_url}/api/v1/write"))
+        .collect();
     let next = AtomicUsize::new(0);
     let ok_count = AtomicU64::new(0);
     let failed_count = AtomicU64::new(0);
     let first_error = Mutex::new(None);
     let started = Instant::now();
     std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
-            scope.spawn(|| {
+        for thread in 0..threads.max(1) {
+            let url = &urls[thread % urls.len()];
+            let (next, ok_count, failed_count, first_error) =
+                (&next, &ok_count, &failed_count, &first_error);
+            scope.spawn(move || {
                 while let Some(body) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    match send_one(client, &url, body.clone()) {
+                    match send_one(client, url, body.clone()) {
                         Ok(()) => ok_count.fetch_add(1, Ordering::Relaxed),
                         Err(error) => {
                             let mut first = first_error.lock().expect("error slot poisoned");

@@ -1,10 +1,10 @@
 //! The generated data set: hosts, each exposing the node_exporter families of
-//! [`crate::families`], with target labels as vmagent sends them, and a value
+//! [`super::families`], with target labels as vmagent sends them, and a value
 //! model per series. The same seed always gives the same labels and values.
 
-use crate::families::{FAMILIES, variants};
-use crate::rng::Rng;
-use crate::values::ValueModel;
+use super::families::{FAMILIES, variants};
+use super::rng::Rng;
+use super::values::ValueModel;
 
 /// Clusters and regions hosts are spread over (the external labels vmagent adds).
 const CLUSTERS: [&str; 2] = ["infra", "apps"];

@@ -2,7 +2,7 @@
 //! Prometheus and vmagent add per target), with the labels each is split by and
 //! how its values behave. About 420 series per host, roughly half counters.
 
-use crate::values::Kind;
+use super::values::Kind;
 
 /// Extra labels of one series within a family, and a weight for its rate or
 /// level (CPU modes differ by orders of magnitude).

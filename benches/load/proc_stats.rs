@@ -1,9 +1,10 @@
 //! What the benchmark reads about a server from outside: CPU time and resident
-//! memory from `/proc`, and the size of its data directory.
+//! memory from `/proc`, and the size of its data directory; summed over
+//! processes and directories where a server is several (a cluster).
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Clock ticks per second of `utime`/`stime` in `/proc/<pid>/stat`
 /// (`sysconf(_SC_CLK_TCK)`, 100 on every Linux this runs on).
@@ -27,6 +28,11 @@ pub fn cpu_seconds(pid: u32) -> f64 {
             .unwrap_or_else(|| panic!("{path}: field {field} is not a tick count: {stat:?}"))
     };
     (ticks(14) + ticks(15)) as f64 / CLOCK_TICKS_PER_SECOND
+}
+
+/// CPU seconds used so far by all of `pids` together.
+pub fn total_cpu_seconds(pids: &[u32]) -> f64 {
+    pids.iter().map(|&pid| cpu_seconds(pid)).sum()
 }
 
 /// Resident memory of a process, in bytes.
@@ -61,6 +67,21 @@ pub fn memory(pid: u32) -> Memory {
     }
 }
 
+/// Resident memory of all of `pids` together. The peak is the sum of each
+/// process's own peak, an upper bound of the peak of the sum.
+pub fn total_memory(pids: &[u32]) -> Memory {
+    let mut total = Memory {
+        rss_bytes: 0,
+        rss_peak_bytes: 0,
+    };
+    for &pid in pids {
+        let one = memory(pid);
+        total.rss_bytes += one.rss_bytes;
+        total.rss_peak_bytes += one.rss_peak_bytes;
+    }
+    total
+}
+
 /// Size of a directory tree, nothing excluded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DiskUsage {
@@ -81,6 +102,16 @@ impl DiskUsage {
     }
 }
 
+impl std::iter::Sum for DiskUsage {
+    fn sum<I: Iterator<Item = DiskUsage>>(usages: I) -> DiskUsage {
+        usages.fold(DiskUsage::default(), |total, usage| DiskUsage {
+            apparent_bytes: total.apparent_bytes + usage.apparent_bytes,
+            allocated_bytes: total.allocated_bytes + usage.allocated_bytes,
+            file_count: total.file_count + usage.file_count,
+        })
+    }
+}
+
 /// The size of everything under `root`.
 pub fn disk_usage(root: &Path) -> DiskUsage {
     let mut usage = DiskUsage::default();
@@ -88,14 +119,17 @@ pub fn disk_usage(root: &Path) -> DiskUsage {
     usage
 }
 
-/// The size of everything under `root` by [`file_kind`], largest first: shows
+/// The size of everything under `roots` by [`file_kind`] (relative to each
+/// root, so the same kind in several roots adds up), largest first: shows
 /// where the bytes go (index or samples, logs, preallocated space).
-pub fn disk_usage_by_kind(root: &Path) -> Vec<(String, DiskUsage)> {
+pub fn disk_usage_by_kind(roots: &[PathBuf]) -> Vec<(String, DiskUsage)> {
     let mut kinds: BTreeMap<String, DiskUsage> = BTreeMap::new();
-    visit_files(root, |path, meta| {
-        let relative = path.strip_prefix(root).unwrap_or(path);
-        kinds.entry(file_kind(relative)).or_default().add(meta);
-    });
+    for root in roots {
+        visit_files(root, |path, meta| {
+            let relative = path.strip_prefix(root).unwrap_or(path);
+            kinds.entry(file_kind(relative)).or_default().add(meta);
+        });
+    }
     let mut kinds: Vec<(String, DiskUsage)> = kinds.into_iter().collect();
     kinds.sort_by_key(|(_, usage)| std::cmp::Reverse(usage.apparent_bytes));
     kinds

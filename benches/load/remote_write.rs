@@ -2,7 +2,7 @@
 //! scrape round per block of series, protobuf then snappy block format, as
 //! vmagent and Prometheus send them.
 
-use crate::dataset::Dataset;
+use super::dataset::Dataset;
 use bytes::Bytes;
 use prost::Message;
 

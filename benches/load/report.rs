@@ -1,15 +1,20 @@
 //! The figures measured for each server, their ratios, the targets, and how
-//! they are printed and written as JSON.
+//! they are printed and written as JSON: two servers against the targets
+//! ([`table`], [`to_json`]), or any number with chosen ratios and no targets
+//! ([`ratio_table`], [`ratio_json`]).
 
-use crate::client::ExportCount;
-use crate::proc_stats::{DiskUsage, Memory};
+use super::client::ExportCount;
+use super::proc_stats::{DiskUsage, Memory};
 use serde_json::{Value, json};
 
 /// Everything measured on one server.
 #[derive(Debug, Clone)]
 pub struct Measurement {
-    /// `estuary` or `victoria-metrics`.
-    pub name: &'static str,
+    /// `estuary`, `victoria-metrics`, `cluster`, ...
+    pub name: String,
+    /// Copies of every sample kept on disk: the replication factor, 1 on a
+    /// single node.
+    pub copies: u64,
     /// Samples sent.
     pub sample_count: u64,
     /// Series sent (all active at measurement time).
@@ -59,6 +64,11 @@ impl Measurement {
         self.disk.apparent_bytes as f64 / self.sample_count as f64
     }
 
+    /// Data directory bytes (apparent size) per sample and copy kept.
+    pub fn bytes_per_sample_per_copy(&self) -> f64 {
+        self.bytes_per_sample() / self.copies.max(1) as f64
+    }
+
     /// Data directory bytes (allocated blocks) per sample.
     pub fn allocated_bytes_per_sample(&self) -> f64 {
         self.disk.allocated_bytes as f64 / self.sample_count as f64
@@ -77,6 +87,7 @@ impl Measurement {
         json!({
             "samples": self.sample_count,
             "series": self.series_count,
+            "copies": self.copies,
             "requests_ok": self.requests_ok,
             "requests_failed": self.requests_failed,
             "first_error": self.first_error,
@@ -96,6 +107,7 @@ impl Measurement {
                 "files": usage.file_count,
             })).collect::<Vec<Value>>(),
             "bytes_per_sample": self.bytes_per_sample(),
+            "bytes_per_sample_per_copy": self.bytes_per_sample_per_copy(),
             "allocated_bytes_per_sample": self.allocated_bytes_per_sample(),
             "rss_bytes": self.memory.rss_bytes,
             "rss_peak_bytes": self.memory.rss_peak_bytes,
@@ -157,6 +169,14 @@ const ROWS: [Row; 6] = [
     },
 ];
 
+/// Shown only where copies differ: with one copy it repeats bytes per sample.
+const PER_COPY_ROW: Row = Row {
+    key: "bytes_per_sample_per_copy",
+    label: "bytes on disk / sample / copy",
+    figure: Measurement::bytes_per_sample_per_copy,
+    ratio_max: None,
+};
+
 /// The comparison table, targets marked PASS or FAIL.
 pub fn table(estuary: &Measurement, vm: &Measurement) -> String {
     let mut out = format!(
@@ -203,6 +223,88 @@ pub fn to_json(settings: Value, estuary: &Measurement, vm: &Measurement) -> Valu
         "victoria_metrics": vm.to_json(),
         "comparisons": comparisons,
     })
+}
+
+/// Which figure is divided by which in [`ratio_table`] and [`ratio_json`]:
+/// indexes into the measurements.
+#[derive(Debug, Clone, Copy)]
+pub struct Ratio {
+    /// The numerator's index.
+    pub of: usize,
+    /// The denominator's index.
+    pub to: usize,
+}
+
+impl Ratio {
+    fn of_figure(self, row: &Row, measurements: &[&Measurement]) -> f64 {
+        (row.figure)(measurements[self.of]) / (row.figure)(measurements[self.to])
+    }
+}
+
+/// Every figure of every measurement, then the chosen ratios; no targets.
+pub fn ratio_table(measurements: &[&Measurement], ratios: &[Ratio]) -> String {
+    let headers: Vec<String> = measurements
+        .iter()
+        .map(|m| m.name.clone())
+        .chain(ratios.iter().map(|ratio| ratio_name(measurements, *ratio)))
+        .collect();
+    let widths: Vec<usize> = headers.iter().map(|h| h.len().max(12)).collect();
+    let mut out = format!("{:<40}", "figure");
+    for (header, width) in headers.iter().zip(&widths) {
+        out += &format!(" {header:>width$}");
+    }
+    out += "\n";
+    for row in ROWS.iter().chain([&PER_COPY_ROW]) {
+        let figures = measurements.iter().map(|m| figure_text((row.figure)(m)));
+        let ratio_texts = ratios
+            .iter()
+            .map(|ratio| format!("{:.3}", ratio.of_figure(row, measurements)));
+        out += &format!("{:<40}", row.label);
+        for (text, width) in figures.chain(ratio_texts).zip(&widths) {
+            out += &format!(" {text:>width$}");
+        }
+        out += "\n";
+    }
+    out
+}
+
+/// The report as JSON: settings, each measurement by name, and every figure
+/// with the chosen ratios.
+pub fn ratio_json(settings: Value, measurements: &[&Measurement], ratios: &[Ratio]) -> Value {
+    let comparisons: Vec<Value> = ROWS
+        .iter()
+        .chain([&PER_COPY_ROW])
+        .map(|row| {
+            let mut figures = serde_json::Map::new();
+            for m in measurements {
+                figures.insert(m.name.clone(), json!((row.figure)(m)));
+            }
+            for ratio in ratios {
+                figures.insert(
+                    ratio_name(measurements, *ratio),
+                    json!(ratio.of_figure(row, measurements)),
+                );
+            }
+            json!({"figure": row.key, "values": figures})
+        })
+        .collect();
+    let servers: serde_json::Map<String, Value> = measurements
+        .iter()
+        .map(|m| (m.name.clone(), m.to_json()))
+        .collect();
+    json!({
+        "settings": settings,
+        "servers": servers,
+        "comparisons": comparisons,
+    })
+}
+
+/// `cluster/estuary`: the ratio's column and key.
+fn ratio_name(measurements: &[&Measurement], ratio: Ratio) -> String {
+    format!(
+        "{}/{}",
+        measurements[ratio.of].name, measurements[ratio.to].name
+    )
 }
 
 fn pass_or_fail(ratio: f64, max: f64) -> &'static str {

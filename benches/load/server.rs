@@ -1,16 +1,18 @@
 //! A server under test: a child process on a free local port with its own
-//! temporary data directory, killed when dropped.
+//! temporary data directory, killed when dropped. [`Server::start`] runs one
+//! of the two compared single-node servers; [`Server::launch`] any command
+//! line, such as one role of an Estuary cluster.
 
-use crate::proc_stats::{self, DiskUsage};
+use super::proc_stats;
 use reqwest::blocking::Client;
 use std::fs::File;
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-/// How long a server may take to answer `/health` after start.
+/// How long a server may take to answer its readiness path after start.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// Interval between checks while waiting for a server to settle.
 const SETTLE_POLL: Duration = Duration::from_secs(1);
@@ -38,12 +40,12 @@ impl Peer {
     }
 
     /// The command line that serves `data_dir` on `port`.
-    fn command(self, port: u16, data_dir: &std::path::Path) -> Command {
+    fn command(self, port: u16, data_dir: &Path) -> Command {
         let listen = format!("-httpListenAddr=127.0.0.1:{port}");
         let storage = format!("-storageDataPath={}", data_dir.display());
         match self {
             Peer::Estuary => {
-                let mut command = Command::new(env!("CARGO_BIN_EXE_estuary"));
+                let mut command = Command::new(estuary_binary());
                 command.args(["single", &listen, &storage]);
                 command
             }
@@ -56,6 +58,11 @@ impl Peer {
     }
 }
 
+/// This repository's binary as cargo built it for the benchmark.
+pub fn estuary_binary() -> &'static str {
+    env!("CARGO_BIN_EXE_estuary")
+}
+
 /// The VictoriaMetrics binary: `$ESTUARY_LOAD_VM_BIN`, else Debian's.
 pub fn victoria_metrics_binary() -> PathBuf {
     std::env::var_os("ESTUARY_LOAD_VM_BIN")
@@ -64,8 +71,8 @@ pub fn victoria_metrics_binary() -> PathBuf {
 
 /// A running server.
 pub struct Server {
-    /// Which server it is.
-    pub peer: Peer,
+    /// Its name in messages and in the report.
+    pub name: String,
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
     /// Its `-storageDataPath`.
@@ -80,30 +87,43 @@ pub struct Server {
 impl Server {
     /// Starts `peer` on a free port and waits until it answers `/health`.
     pub fn start(peer: Peer, client: &Client) -> Server {
+        Server::launch(peer.name(), "/health", client, |port, data_dir| {
+            peer.command(port, data_dir)
+        })
+    }
+
+    /// Starts the command that `command` builds for a free HTTP port and a
+    /// fresh data directory (which it may leave unused), and waits until
+    /// `ready_path` on that port answers 2xx.
+    pub fn launch(
+        name: &str,
+        ready_path: &str,
+        client: &Client,
+        command: impl FnOnce(u16, &Path) -> Command,
+    ) -> Server {
         let root = tempfile::Builder::new()
-            .prefix(&format!("estuary-load-{}-", peer.name()))
+            .prefix(&format!("estuary-load-{name}-"))
             .tempdir()
             .expect("create a temporary directory for the server");
         let data_dir = root.path().join("data");
         let log_path = root.path().join("server.log");
         let log = File::create(&log_path).expect("create the server log");
         let port = free_port();
-        let child = peer
-            .command(port, &data_dir)
+        let child = command(port, &data_dir)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone the server log handle"))
             .stderr(log)
             .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e}", peer.name()));
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
         let mut server = Server {
-            peer,
+            name: name.to_string(),
             base_url: format!("http://127.0.0.1:{port}"),
             data_dir,
             log_path,
             child,
             root: Some(root),
         };
-        server.wait_healthy(client);
+        server.wait_ready(client, ready_path);
         server
     }
 
@@ -124,7 +144,7 @@ impl Server {
         if let Ok(Some(status)) = self.child.try_wait() {
             panic!(
                 "{} exited with {status}; its log ends with:\n{}",
-                self.peer.name(),
+                self.name,
                 self.log_tail()
             );
         }
@@ -153,29 +173,24 @@ impl Server {
         false
     }
 
-    /// The data directory's size now.
-    pub fn disk_usage(&self) -> DiskUsage {
-        proc_stats::disk_usage(&self.data_dir)
-    }
-
-    fn wait_healthy(&mut self, client: &Client) {
+    fn wait_ready(&mut self, client: &Client, ready_path: &str) {
         let deadline = Instant::now() + START_TIMEOUT;
-        let url = format!("{}/health", self.base_url);
+        let url = format!("{}{ready_path}", self.base_url);
         while Instant::now() < deadline {
             self.assert_running();
-            let healthy = client
+            let ready = client
                 .get(&url)
                 .timeout(Duration::from_secs(2))
                 .send()
                 .is_ok_and(|r| r.status().is_success());
-            if healthy {
+            if ready {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         panic!(
             "{} did not answer {url} within {START_TIMEOUT:?}; its log ends with:\n{}",
-            self.peer.name(),
+            self.name,
             self.log_tail()
         );
     }
@@ -188,7 +203,7 @@ impl Drop for Server {
         if std::env::var_os("ESTUARY_LOAD_KEEP").is_some()
             && let Some(root) = self.root.take()
         {
-            println!("{}: kept {}", self.peer.name(), root.keep().display());
+            println!("{}: kept {}", self.name, root.keep().display());
         }
     }
 }
@@ -196,7 +211,7 @@ impl Drop for Server {
 /// A port nothing listens on right now. The OS picks it and it is released
 /// before the server binds it; should another process take it meanwhile, the
 /// server fails to start and the benchmark says so.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())

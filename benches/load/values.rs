@@ -4,7 +4,7 @@
 //! constant, step in whole units, wander with two decimals, or are arbitrary
 //! floats.
 
-use crate::rng::Rng;
+use super::rng::Rng;
 
 /// Chance per scrape that a counter restarts from zero (a process or host
 /// restart); about one reset per 40 000 counter samples.

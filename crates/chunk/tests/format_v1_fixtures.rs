@@ -43,7 +43,7 @@ fn fixtures() -> Vec<(&'static str, Vec<Sample>, ValueEncoding)> {
 }
 
 fn path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/v1/{name}.chunk"))
+    manifest_dir().join(format!("tests/fixtures/v1/{name}.chunk"))
 }
 
 #[test]
@@ -83,4 +83,12 @@ fn write_v1_fixtures() {
         encode(&samples, &mut chunk);
         std::fs::write(path(name), chunk).expect("write fixture");
     }
+}
+
+/// The crate's directory, as cargo reports it when running the test. The
+/// compile-time value is only a fallback: a build cache shared between
+/// checkouts at different paths may hold a binary compiled elsewhere.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
 }

@@ -155,12 +155,18 @@ impl Node {
     ) -> Result<T, StorageError> {
         let started = Instant::now();
         let mut up = self.up.subscribe();
-        let result = tokio::select! {
-            result = call => result,
-            _ = up.wait_for(|up| !*up) => Err(StorageError::Unavailable(format!(
-                "storage node {} went down during the call",
-                self.address()
-            ))),
+        // A call to a node already believed down (a last resort, or a check
+        // whether it is back) runs to its own timeout.
+        let result = if *up.borrow_and_update() {
+            tokio::select! {
+                result = call => result,
+                _ = up.wait_for(|up| !*up) => Err(StorageError::Unavailable(format!(
+                    "storage node {} went down during the call",
+                    self.address()
+                ))),
+            }
+        } else {
+            call.await
         };
         if let Some(metrics) = self.calls.get(method) {
             metrics.requests.inc();
