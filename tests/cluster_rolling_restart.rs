@@ -75,7 +75,7 @@ fn cluster_rolling_restart() {
         if rows == 0.0 {
             Ok(())
         } else {
-            Err(format!("estuary_hints_pending_rows sums to {rows}"))
+            Err(format!("estuary_hint_rows_pending sums to {rows}"))
         }
     });
 }

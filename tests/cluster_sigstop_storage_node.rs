@@ -248,7 +248,7 @@ fn cluster_sigstop_storage_node() {
         if rows == 0.0 {
             Ok(())
         } else {
-            Err(format!("estuary_hints_pending_rows sums to {rows}"))
+            Err(format!("estuary_hint_rows_pending sums to {rows}"))
         }
     });
     // The freeze was felt: rows meant for the frozen node went elsewhere

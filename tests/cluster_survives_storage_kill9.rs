@@ -72,7 +72,7 @@ fn cluster_survives_storage_kill9() {
         if rows == 0.0 {
             Ok(())
         } else {
-            Err(format!("estuary_hints_pending_rows sums to {rows}"))
+            Err(format!("estuary_hint_rows_pending sums to {rows}"))
         }
     });
     let queues = mirror.assert_nothing_dropped();

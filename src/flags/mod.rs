@@ -73,6 +73,11 @@ pub struct InsertArgs {
     #[command(flatten)]
     pub cluster: ClusterFlags,
 
+    /// The longest one write call to a storage node may take before its rows
+    /// go to the next node in hash order.
+    #[arg(long = "storageNode.writeTimeout", default_value = "5s", value_parser = parse_duration)]
+    pub write_timeout: Duration,
+
     #[command(flatten)]
     pub insert: InsertFlags,
 }
@@ -116,12 +121,10 @@ pub struct ClusterFlags {
     #[arg(long = "replicationFactor", default_value_t = 1)]
     pub replication_factor: usize,
 
-    /// The longest one write call to a storage node may take before its rows
-    /// go to the next node.
-    #[arg(long = "storageNode.writeTimeout", default_value = "5s", value_parser = parse_duration)]
-    pub write_timeout: Duration,
-
-    /// How often every storage node is probed.
+    /// How often every storage node is probed. A node that fails a probe is
+    /// left out of writes and reads at once (calls in flight to it are
+    /// abandoned) until a probe succeeds again; hinted rows go back to it
+    /// after that probe.
     #[arg(long = "storageNode.healthCheckInterval", default_value = "1s", value_parser = parse_duration)]
     pub health_check_interval: Duration,
 }

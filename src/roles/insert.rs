@@ -3,7 +3,7 @@
 //! nodes before the request is acknowledged. This node also hands hinted rows
 //! back to their storage nodes once they return.
 
-use super::cluster_client;
+use super::cluster_client::{self, RoleSettings};
 use super::shared::insert_config;
 use crate::flags::InsertArgs;
 use crate::http::{self, Components};
@@ -13,7 +13,14 @@ use std::time::Duration;
 
 /// Runs the insert node until SIGINT/SIGTERM.
 pub async fn run(args: InsertArgs) -> Result<(), String> {
-    let cluster = cluster_client::start(&args.cluster, true, Duration::ZERO)?;
+    let cluster = cluster_client::start(
+        &args.cluster,
+        RoleSettings {
+            deliver_hints: true,
+            write_timeout: args.write_timeout,
+            dedup_interval: Duration::ZERO,
+        },
+    )?;
     crate::self_metrics::register("vminsert");
     let storage: Arc<dyn Storage> = cluster.clone();
     let insert = estuary_insert::routes(estuary_insert::InsertState::new(

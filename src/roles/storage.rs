@@ -27,7 +27,7 @@ pub async fn run(args: StorageArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot open the hint store: {e}"))?,
     );
     let weak_hints = Arc::downgrade(&hints);
-    estuary_metrics::global().gauge_fn("estuary_hints_pending_rows", move || {
+    estuary_metrics::global().gauge_fn("estuary_hint_rows_pending", move || {
         weak_hints.upgrade().map_or(0.0, |h| {
             h.pending_rows().iter().map(|(_, rows)| *rows as f64).sum()
         })

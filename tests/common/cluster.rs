@@ -452,14 +452,14 @@ impl Cluster {
         }
     }
 
-    /// `estuary_hints_pending_rows` summed over the running storage nodes:
+    /// `estuary_hint_rows_pending` summed over the running storage nodes:
     /// rows held for a node that missed them, not yet delivered.
     pub fn hints_pending(&mut self) -> f64 {
         let mut pending = 0.0;
         for node in &mut self.storage {
             if node.is_running() {
                 pending +=
-                    super::api::self_metric_sum(&node.base(), "estuary_hints_pending_rows", &[]);
+                    super::api::self_metric_sum(&node.base(), "estuary_hint_rows_pending", &[]);
             }
         }
         pending

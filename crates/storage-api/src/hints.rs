@@ -19,8 +19,10 @@ pub trait HintStore: Send + Sync + 'static {
     /// they are durable.
     fn add(&self, target: &str, rows: &[u8], row_count: u64) -> Result<(), StorageError>;
 
-    /// The oldest batches kept for `target`, about `bytes_max` bytes of rows
-    /// (at least one batch when any is kept).
+    /// The oldest batches kept for `target` that no other caller is
+    /// delivering, about `bytes_max` bytes of rows (at least one batch when any
+    /// is free). The batches returned are reserved for a while, so concurrent
+    /// deliverers do not hand the same rows over twice.
     fn peek(&self, target: &str, bytes_max: usize) -> Result<Vec<Hint>, StorageError>;
 
     /// Forgets the batches with these sequence numbers (unknown ones are

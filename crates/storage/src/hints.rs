@@ -5,12 +5,21 @@
 //! target's batches sort oldest first. Value: `u64 row count | rows`. Every
 //! batch is written with sync, as the write that carried it is acknowledged
 //! only afterwards.
+//!
+//! Batches handed out by [`HintStore::peek`] are leased for
+//! [`HINT_LEASE`]: other callers (the other insert nodes) skip them meanwhile,
+//! so each batch is normally delivered once; if its deliverer dies, the lease
+//! runs out and another one delivers it.
 
 use estuary_storage_api::{Hint, HintStore, StorageError};
 use parking_lot::Mutex;
 use rocksdb::{DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How long a peeked batch is reserved for its caller.
+pub const HINT_LEASE: Duration = Duration::from_secs(30);
 
 /// Durable hints in `<dir>`.
 pub struct RocksHintStore {
@@ -22,6 +31,8 @@ struct State {
     next_sequence: u64,
     /// Rows kept per target, and each kept batch's row count.
     pending: BTreeMap<String, BTreeMap<u64, u64>>,
+    /// When the lease on a handed-out batch ends, by sequence.
+    leases: HashMap<u64, Instant>,
 }
 
 fn internal(what: &str, error: impl std::fmt::Display) -> StorageError {
@@ -84,6 +95,7 @@ impl RocksHintStore {
             state: Mutex::new(State {
                 next_sequence,
                 pending,
+                leases: HashMap::new(),
             }),
         })
     }
@@ -116,8 +128,11 @@ impl HintStore for RocksHintStore {
 
     fn peek(&self, target: &str, bytes_max: usize) -> Result<Vec<Hint>, StorageError> {
         let prefix = key_prefix(target)?;
+        let now = Instant::now();
         let mut hints = Vec::new();
         let mut bytes = 0usize;
+        let mut state = self.state.lock();
+        state.leases.retain(|_, until| *until > now);
         let iterator = self
             .db
             .iterator(IteratorMode::From(&prefix, Direction::Forward));
@@ -130,9 +145,13 @@ impl HintStore for RocksHintStore {
             else {
                 return Err(internal("read", "a key or value has a foreign layout"));
             };
+            if state.leases.contains_key(&sequence) {
+                continue;
+            }
             if !hints.is_empty() && bytes + rows.len() > bytes_max {
                 break;
             }
+            state.leases.insert(sequence, now + HINT_LEASE);
             bytes += rows.len();
             hints.push(Hint {
                 sequence,
@@ -149,6 +168,9 @@ impl HintStore for RocksHintStore {
         }
         self.db.write(batch).map_err(|e| internal("delete", e))?;
         let mut state = self.state.lock();
+        for sequence in sequences {
+            state.leases.remove(sequence);
+        }
         if let Some(kept) = state.pending.get_mut(target) {
             for sequence in sequences {
                 kept.remove(sequence);
@@ -188,20 +210,30 @@ mod tests {
             );
         }
         let store = RocksHintStore::open(dir.path()).expect("reopen");
-        let n1 = store.peek("n1:8400", 1 << 20).expect("peek");
-        let rows: Vec<&[u8]> = n1.iter().map(|h| h.rows.as_slice()).collect();
-        assert_eq!(rows, [b"aaa".as_slice(), b"ccc".as_slice()]);
         // A budget smaller than one batch still returns one.
-        assert_eq!(store.peek("n1:8400", 1).expect("peek").len(), 1);
-        store.remove("n1:8400", &[n1[0].sequence]).expect("remove");
+        let first = store.peek("n1:8400", 1).expect("peek");
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].rows, b"aaa");
+        // Leased batches are skipped by the next caller.
+        let rest = store.peek("n1:8400", 1 << 20).expect("peek");
+        let rows: Vec<&[u8]> = rest.iter().map(|h| h.rows.as_slice()).collect();
+        assert_eq!(rows, [b"ccc".as_slice()]);
+        assert!(store.peek("n1:8400", 1 << 20).expect("peek").is_empty());
         store
-            .remove("n1:8400", &[n1[0].sequence])
+            .remove("n1:8400", &[first[0].sequence])
+            .expect("remove");
+        store
+            .remove("n1:8400", &[first[0].sequence])
             .expect("repeated remove");
-        assert_eq!(store.peek("n1:8400", 1 << 20).expect("peek").len(), 1);
+        assert_eq!(
+            store.pending_rows(),
+            vec![("n1:8400".to_string(), 3), ("n2:8400".to_string(), 1)]
+        );
         store.add("n1:8400", b"ddd", 1).expect("add after reopen");
         let after = store.peek("n1:8400", 1 << 20).expect("peek");
+        assert_eq!(after.len(), 1);
         assert!(
-            after[0].sequence < after[1].sequence,
+            after[0].sequence > rest[0].sequence,
             "sequences keep increasing"
         );
         // A target whose name is a prefix of another's does not see its hints.
