@@ -35,6 +35,10 @@ mod client;
 mod dataset;
 #[path = "load/families.rs"]
 mod families;
+/// Only the query benchmark asks for histograms; the load data set has none.
+#[allow(dead_code)]
+#[path = "load/histogram.rs"]
+mod histogram;
 #[path = "load/proc_stats.rs"]
 mod proc_stats;
 #[path = "load/remote_write.rs"]
