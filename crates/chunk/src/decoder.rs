@@ -5,7 +5,7 @@
 //! the length fields, and checks every count against `limits.rs` before it
 //! allocates.
 
-use estuary_types::Sample;
+use estuary_types::{Sample, TimeRange};
 
 use crate::error::ChunkError;
 use crate::frame::{self, Body};
@@ -42,6 +42,41 @@ pub fn decode_into<'a>(
             Err(error)
         }
     }
+}
+
+/// Decodes the chunk at the start of `src` and appends its samples that lie
+/// within `range` (inclusive) to `dst`; returns its header and the bytes after
+/// it. On error `dst` is left as it was.
+///
+/// A chunk whose header shows it lies outside `range` is skipped on its
+/// header fields alone: they are checked against the limits, but the
+/// checksum over the whole chunk is verified only for chunks that get
+/// decoded. Skipping is for stores that check their own blocks (RocksDB
+/// does); [`decode_header`] verifies every chunk it reads.
+pub fn decode_range_into<'a>(
+    src: &'a [u8],
+    range: TimeRange,
+    dst: &mut Vec<Sample>,
+) -> Result<(ChunkHeader, &'a [u8]), ChunkError> {
+    let chunk = frame::read_unverified(src)?;
+    let (header, body, tail) = (chunk.header, chunk.body, chunk.tail);
+    if !header.overlaps(&range) {
+        return Ok((header, tail));
+    }
+    chunk.verify()?;
+    let start = dst.len();
+    if let Err(error) = decode_body(&header, body, dst) {
+        dst.truncate(start);
+        return Err(error);
+    }
+    if header.timestamp_min < range.start || header.timestamp_max > range.end {
+        let decoded = dst.split_at(start).1;
+        let first = decoded.partition_point(|s| s.timestamp < range.start);
+        let end = decoded.partition_point(|s| s.timestamp <= range.end);
+        dst.copy_within(start + first..start + end, start);
+        dst.truncate(start + (end - first));
+    }
+    Ok((header, tail))
 }
 
 /// Reads only the header of the chunk at the start of `src`, for deciding
