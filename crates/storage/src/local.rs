@@ -11,6 +11,7 @@ use estuary_storage_api::{
 };
 use estuary_types::{Labels, Tenant, TimeRange};
 use std::sync::Arc;
+use tokio::runtime::RuntimeFlavor;
 
 /// The engine as a [`Storage`].
 #[derive(Clone)]
@@ -27,6 +28,24 @@ impl LocalStorage {
     /// The wrapped engine.
     pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
+    }
+
+    /// As [`LocalStorage::run`], but on the calling worker thread (tokio hands
+    /// the worker's other tasks to another thread meanwhile). A query waits
+    /// for its reads anyway; running them in place spares two thread wake-ups
+    /// per read, which on a busy machine cost more than the read itself.
+    /// Falls back to [`LocalStorage::run`] outside a multi-threaded runtime,
+    /// where blocking in place is not possible.
+    async fn run_inline<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let multi_threaded = tokio::runtime::Handle::try_current()
+            .is_ok_and(|handle| handle.runtime_flavor() == RuntimeFlavor::MultiThread);
+        if !multi_threaded {
+            return self.run(work).await;
+        }
+        tokio::task::block_in_place(|| work(&self.engine)).map_err(StorageError::from)
     }
 
     async fn run<T: Send + 'static>(
@@ -50,7 +69,7 @@ impl Storage for LocalStorage {
     }
 
     async fn search(&self, request: SearchRequest) -> Result<Vec<SeriesData>, StorageError> {
-        self.run(move |engine| engine.search(&request)).await
+        self.run_inline(move |engine| engine.search(&request)).await
     }
 
     async fn series(&self, request: SeriesRequest) -> Result<Vec<Labels>, StorageError> {
