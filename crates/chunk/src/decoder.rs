@@ -5,6 +5,8 @@
 //! the length fields, and checks every count against `limits.rs` before it
 //! allocates.
 
+use std::cell::Cell;
+
 use estuary_types::{Sample, TimeRange};
 
 use crate::error::ChunkError;
@@ -64,19 +66,39 @@ pub fn decode_range_into<'a>(
         return Ok((header, tail));
     }
     chunk.verify()?;
+    if header.timestamp_min < range.start {
+        // Only a tail of the chunk is wanted: decode it aside, so that `dst`
+        // grows by what it keeps (a caller may have sized it for exactly that).
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.take();
+            scratch.clear();
+            let decoded = decode_body(&header, body, &mut scratch);
+            if decoded.is_ok() {
+                let first = scratch.partition_point(|s| s.timestamp < range.start);
+                let end = scratch.partition_point(|s| s.timestamp <= range.end);
+                dst.extend_from_slice(scratch.get(first..end).unwrap_or_default());
+            }
+            cell.set(scratch);
+            decoded
+        })?;
+        return Ok((header, tail));
+    }
     let start = dst.len();
     if let Err(error) = decode_body(&header, body, dst) {
         dst.truncate(start);
         return Err(error);
     }
-    if header.timestamp_min < range.start || header.timestamp_max > range.end {
+    if header.timestamp_max > range.end {
         let decoded = dst.split_at(start).1;
-        let first = decoded.partition_point(|s| s.timestamp < range.start);
         let end = decoded.partition_point(|s| s.timestamp <= range.end);
-        dst.copy_within(start + first..start + end, start);
-        dst.truncate(start + (end - first));
+        dst.truncate(start + end);
     }
     Ok((header, tail))
+}
+
+thread_local! {
+    /// Where [`decode_range_into`] decodes chunks it keeps only part of.
+    static SCRATCH: Cell<Vec<Sample>> = const { Cell::new(Vec::new()) };
 }
 
 /// Reads only the header of the chunk at the start of `src`, for deciding
