@@ -31,9 +31,10 @@ impl LocalStorage {
     }
 
     /// As [`LocalStorage::run`], but on the calling worker thread (tokio hands
-    /// the worker's other tasks to another thread meanwhile). A query waits
-    /// for its reads anyway; running them in place spares two thread wake-ups
-    /// per read, which on a busy machine cost more than the read itself.
+    /// the worker's other tasks to another thread meanwhile): for the reads a
+    /// query waits for anyway (searches, series, label names and values).
+    /// Running them in place spares two thread wake-ups per read, which on a
+    /// busy machine cost more than a small read itself.
     /// Falls back to [`LocalStorage::run`] outside a multi-threaded runtime,
     /// where blocking in place is not possible.
     async fn run_inline<T: Send + 'static>(
@@ -73,11 +74,12 @@ impl Storage for LocalStorage {
     }
 
     async fn series(&self, request: SeriesRequest) -> Result<Vec<Labels>, StorageError> {
-        self.run(move |engine| engine.series(&request)).await
+        self.run_inline(move |engine| engine.series(&request)).await
     }
 
     async fn label_names(&self, request: SeriesRequest) -> Result<Vec<String>, StorageError> {
-        self.run(move |engine| engine.label_names(&request)).await
+        self.run_inline(move |engine| engine.label_names(&request))
+            .await
     }
 
     async fn label_values(
@@ -85,7 +87,7 @@ impl Storage for LocalStorage {
         request: SeriesRequest,
         name: String,
     ) -> Result<Vec<String>, StorageError> {
-        self.run(move |engine| engine.label_values(&request, &name))
+        self.run_inline(move |engine| engine.label_values(&request, &name))
             .await
     }
 

@@ -133,8 +133,8 @@ impl Engine {
             .collect();
         let mut results = Vec::with_capacity(ids.len());
         let mut samples_read = 0u64;
-        // Series of one search tend to have as many samples as each other:
-        // sizing each by the one before saves regrowing while decoding.
+        // Series of one search tend to have about as many samples as each
+        // other: sizing each by the one before saves regrowing while decoding.
         let mut capacity = 0;
         for (position, &id) in ids.iter().enumerate() {
             if position % DEADLINE_CHECK_EVERY == 0 {
@@ -148,7 +148,9 @@ impl Engine {
             if samples.is_empty() {
                 continue;
             }
-            capacity = samples.len();
+            // With room to spare: a series a few samples longer than the one
+            // before would otherwise double its vector and copy it.
+            capacity = samples.len() + samples.len() / 8 + 16;
             samples_read += samples.len() as u64;
             check_samples_read(samples_read, request.samples_limit)?;
             results.push(SeriesData { labels, samples });
@@ -216,7 +218,7 @@ impl Engine {
     /// Label sets of matching series (day granularity).
     pub fn series(&self, request: &SeriesRequest) -> Result<Vec<Labels>, EngineError> {
         let ids = self.matching_series(request)?;
-        let index = self.index();
+        let mut labels_cursor = self.index().labels_cursor(request.tenant);
         let mut out = Vec::with_capacity((ids.len() as usize).min(request.limit));
         for (position, id) in ids.iter().enumerate() {
             if out.len() >= request.limit {
@@ -225,7 +227,7 @@ impl Engine {
             if position % DEADLINE_CHECK_EVERY == 0 {
                 check_deadline(request.deadline, "listing series")?;
             }
-            if let Some(labels) = index.labels_of(request.tenant, id)? {
+            if let Some(labels) = labels_cursor.labels_of(id)? {
                 out.push(labels);
             }
         }
