@@ -7,15 +7,16 @@ use crate::error::EvalError;
 /// Most threads one loop uses.
 const THREADS_MAX: usize = 4;
 
-/// Fewest samples per thread: below it, starting a thread costs more than it
-/// saves.
-const SAMPLES_PER_THREAD_MIN: usize = 50_000;
+/// Fewest units of work per thread: below it, starting a thread (tens of
+/// microseconds) costs more than it saves. A unit is a sample read or a
+/// window evaluated, each a few nanoseconds.
+const WORK_PER_THREAD_MIN: usize = 25_000;
 
-/// Threads to spread work over `samples` samples with: one per
-/// [`SAMPLES_PER_THREAD_MIN`], at most the machine's cores and [`THREADS_MAX`].
-pub(crate) fn threads_for(samples: usize) -> usize {
+/// Threads to spread `work` units over: one per [`WORK_PER_THREAD_MIN`], at
+/// most the machine's cores and [`THREADS_MAX`].
+pub(crate) fn threads_for(work: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    (samples / SAMPLES_PER_THREAD_MIN).clamp(1, cores.clamp(1, THREADS_MAX))
+    (work / WORK_PER_THREAD_MIN).clamp(1, cores.clamp(1, THREADS_MAX))
 }
 
 /// Calls `work` on `threads` contiguous shares of `items` (the first on this

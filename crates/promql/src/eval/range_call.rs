@@ -93,15 +93,21 @@ pub(crate) fn eval_range_call(
             let spec = selectors::range_spec(ev, ms);
             match selectors::lend_range_series(ev, ms, steps)? {
                 Some(lent) => {
-                    // Series are independent: large inputs go over several threads.
+                    // Series are independent: large inputs go over several
+                    // threads. Work: every sample, and every window.
                     let samples: usize = lent.iter().map(|(_, samples)| samples.len()).sum();
+                    let work = samples.saturating_add(lent.len().saturating_mul(steps.len()));
                     let limits = &ev.limits;
                     let scalars = &scalars;
-                    out = parallel::map_shares(&lent, parallel::threads_for(samples), |part| {
+                    out = parallel::map_shares(&lent, parallel::threads_for(work), |part| {
                         let mut out = Vec::with_capacity(part.len());
-                        for (labels, samples) in part {
+                        for &(labels, samples) in part {
+                            let samples = selectors::without_stale(samples);
+                            if samples.is_empty() {
+                                continue;
+                            }
                             let points =
-                                apply_to_windows(limits, func, samples, &spec, scalars, steps)?;
+                                apply_to_windows(limits, func, &samples, &spec, scalars, steps)?;
                             push_result(&mut out, labels, points, keep_name);
                         }
                         Ok(out)
