@@ -1,7 +1,7 @@
 //! The read paths: resolve matchers to series ids over the days of a range,
 //! then read labels, samples (chunks plus head), names and values.
 
-use crate::chunk_io::decode_in_range;
+use crate::chunk_io::{WINDOW_MS, decode_in_range};
 use crate::engine::{Engine, now_ms};
 use crate::error::{EngineError, RocksContext};
 use crate::keys;
@@ -66,9 +66,10 @@ impl Engine {
         Ok(ids)
     }
 
-    /// Samples of every matching series within the range. Large searches are
-    /// split over up to [`SEARCH_THREADS_MAX`] threads, each reading a
-    /// contiguous share of the series ids; the answer keeps id order.
+    /// Samples of every matching series within the range. Searches expected
+    /// to decode many chunks are split over up to [`SEARCH_THREADS_MAX`]
+    /// threads, each reading a contiguous share of the series ids; the answer
+    /// keeps id order.
     pub fn search(&self, request: &SearchRequest) -> Result<Vec<SeriesData>, EngineError> {
         let series = &request.series;
         let ids = self.matching_series(series)?;
@@ -82,7 +83,7 @@ impl Engine {
         let range = self.retained(series.tenant, series.range);
         let days = self.days_with_data(series.tenant, range)?;
         let ids: Vec<u32> = ids.iter().collect();
-        let threads = search_threads(ids.len());
+        let threads = search_threads(ids.len(), range);
         if threads <= 1 {
             return self.read_series(request, &ids, range, &days);
         }
@@ -317,15 +318,28 @@ fn has_live_series(posting: &[u8], deleted: &RoaringBitmap) -> Result<bool, Engi
 /// Most threads one search reads with.
 pub const SEARCH_THREADS_MAX: usize = 4;
 
-/// Fewest series per search thread: below it, starting a thread costs more
-/// than it saves.
-const SERIES_PER_SEARCH_THREAD_MIN: usize = 64;
+/// Fewest chunks a search thread should expect to decode: below it, starting
+/// and joining a thread (and, on a busy machine, waiting to be scheduled)
+/// costs more than it saves. A chunk takes a microsecond or two.
+const CHUNKS_PER_SEARCH_THREAD_MIN: i64 = 1_000;
 
-/// Threads to read `series` series with: one per [`SERIES_PER_SEARCH_THREAD_MIN`]
-/// series, at most the machine's cores and [`SEARCH_THREADS_MAX`].
-fn search_threads(series: usize) -> usize {
+/// Threads to read `series` series over `range` with: one per
+/// [`CHUNKS_PER_SEARCH_THREAD_MIN`] chunks expected (a chunk per series and
+/// window the range touches, `chunk_io::WINDOW_MS`), at most the machine's
+/// cores and [`SEARCH_THREADS_MAX`]. An instant query's few minutes read one
+/// chunk per series and stay on one thread; a day's range reads a dozen.
+fn search_threads(series: usize, range: TimeRange) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    (series / SERIES_PER_SEARCH_THREAD_MIN).clamp(1, cores.clamp(1, SEARCH_THREADS_MAX))
+    let windows = range
+        .end
+        .saturating_sub(range.start)
+        .div_euclid(WINDOW_MS)
+        .saturating_add(1);
+    let chunks = i64::try_from(series)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(windows.max(1));
+    let threads = usize::try_from(chunks / CHUNKS_PER_SEARCH_THREAD_MIN).unwrap_or(usize::MAX);
+    threads.clamp(1, cores.clamp(1, SEARCH_THREADS_MAX))
 }
 
 /// Fails with [`EngineError::LimitExceeded`] when a search read more samples

@@ -10,7 +10,7 @@ const THREADS_MAX: usize = 4;
 /// Fewest units of work per thread: below it, starting a thread (tens of
 /// microseconds) costs more than it saves. A unit is a sample read or a
 /// window evaluated, each a few nanoseconds.
-const WORK_PER_THREAD_MIN: usize = 25_000;
+const WORK_PER_THREAD_MIN: usize = 50_000;
 
 /// Threads to spread `work` units over: one per [`WORK_PER_THREAD_MIN`], at
 /// most the machine's cores and [`THREADS_MAX`].
