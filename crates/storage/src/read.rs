@@ -89,20 +89,21 @@ impl Engine {
         }
         let share = ids.len().div_ceil(threads);
         let days = days.as_slice();
+        let mut shares = ids.chunks(share);
+        let first = shares.next().unwrap_or_default();
         let parts: Vec<Result<Vec<SeriesData>, EngineError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = ids
-                .chunks(share)
+            let handles: Vec<_> = shares
                 .map(|part| scope.spawn(move || self.read_series(request, part, range, days)))
                 .collect();
-            handles
-                .into_iter()
+            // The first share is read here: one thread fewer to start and wake.
+            let mut parts = vec![self.read_series(request, first, range, days)];
+            parts.extend(handles.into_iter().map(|handle| {
                 // A panic is a bug: pass it on as if it happened on this thread.
-                .map(|handle| {
-                    handle
-                        .join()
-                        .unwrap_or_else(|p| std::panic::resume_unwind(p))
-                })
-                .collect()
+                handle
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            }));
+            parts
         });
         let mut results = Vec::with_capacity(ids.len());
         let mut samples_read = 0u64;
@@ -266,16 +267,23 @@ impl Engine {
         if request.filters.is_empty() {
             let range = self.retained(request.tenant, request.range);
             let deleted = self.index().deleted(request.tenant)?;
+            // Each day lists its values in order: collect, then sort and
+            // deduplicate once (a tree insert per value cost more).
+            let mut listed = Vec::new();
             for day in self.days_with_data(request.tenant, range)? {
                 check_deadline(request.deadline, "listing label values")?;
                 self.index()
                     .for_each_value(request.tenant, day, name, |value, bytes| {
                         if deleted.is_empty() || has_live_series(bytes, &deleted)? {
-                            values.insert(value.to_string());
+                            listed.push(value.to_string());
                         }
                         Ok(())
                     })?;
             }
+            listed.sort_unstable();
+            listed.dedup();
+            listed.truncate(request.limit);
+            return Ok(listed);
         } else {
             for labels in self.series(&SeriesRequest {
                 limit: usize::MAX,
