@@ -7,10 +7,13 @@ use crate::error::EvalError;
 /// Most threads one loop uses.
 const THREADS_MAX: usize = 4;
 
-/// Fewest units of work per thread: below it, starting a thread (tens of
-/// microseconds) costs more than it saves. A unit is a sample read or a
-/// window evaluated, each a few nanoseconds.
-const WORK_PER_THREAD_MIN: usize = 50_000;
+/// Fewest units of work per thread: below it, starting and joining a thread
+/// costs more than it saves. A unit is a sample read or a window evaluated,
+/// each a few nanoseconds, so this is about a millisecond; on a busy machine
+/// a thread can also wait a scheduler tick to run, and at 50 000 the bench's
+/// histogram query over a day (240 000 units) settled at 8 ms on two
+/// threads against 4 ms on one.
+const WORK_PER_THREAD_MIN: usize = 150_000;
 
 /// Threads to spread `work` units over: one per [`WORK_PER_THREAD_MIN`], at
 /// most the machine's cores and [`THREADS_MAX`].
