@@ -1,7 +1,8 @@
 //! End-to-end query benchmark: Estuary against VictoriaMetrics single-node.
 //!
-//! Generates the node_exporter-like data set of the load benchmark (by
-//! default 2 000 series scraped every 60 s over 23 h), encodes it as
+//! Generates the node_exporter-like data set of the load benchmark plus a
+//! classic `http_request_duration_seconds` histogram per host (by default
+//! 2 000 series scraped every 60 s over 23 h), encodes it as
 //! remote-write bodies, then starts Estuary and VictoriaMetrics, loads the
 //! same bodies into each in turn and forces a flush and a merge. With both
 //! running, it runs a dashboard-like query set (`/api/v1/query_range`,
@@ -29,8 +30,8 @@
 //! Without `--bench` (as `cargo test --benches` runs it) it only builds a
 //! small data set and the query list, without starting servers.
 //!
-//! The generator has no histogram family, so there is no `histogram_quantile`
-//! query; the summary `go_gc_duration_seconds` stands in for quantiles.
+//! Quantiles come both from the summary `go_gc_duration_seconds` and from
+//! `histogram_quantile` over the histogram's `_bucket` rates.
 
 #[path = "load/mod.rs"]
 mod load;
@@ -208,6 +209,10 @@ fn queries(span_s: i64) -> Vec<Query> {
     let fs_used =
         "max by (instance) (1 - node_filesystem_avail_bytes / node_filesystem_size_bytes)";
     let gc_quantile = "max by (instance) (go_gc_duration_seconds{quantile=\"0.75\"})";
+    let http_p90 = format!(
+        "histogram_quantile(0.9, sum by (le) (rate({}_bucket[5m])))",
+        load::histogram::NAME
+    );
     add("cpu_by_mode 1h".into(), &short, cpu_by_mode);
     add(format!("cpu_by_mode {long_label}"), &long, cpu_by_mode);
     add("busy_by_instance 1h".into(), &short, busy_by_instance);
@@ -226,6 +231,8 @@ fn queries(span_s: i64) -> Vec<Query> {
     add(format!("topk5_disk_read {long_label}"), &long, topk_disk);
     add("fs_used_ratio 1h".into(), &short, fs_used);
     add("gc_p75_by_instance 1h".into(), &short, gc_quantile);
+    add("http_p90 1h".into(), &short, &http_p90);
+    add(format!("http_p90 {long_label}"), &long, &http_p90);
     add("cpu_by_mode instant".into(), &Kind::Instant, cpu_by_mode);
     add(
         "topk5_net_tx instant".into(),
@@ -266,7 +273,8 @@ fn prepare(settings: Settings) -> Payloads {
         end_ms: end_ms(settings.interval_ms),
         series_per_request: SERIES_PER_REQUEST,
     };
-    let mut dataset = Dataset::generate(settings.series_count, settings.interval_ms, SEED);
+    let mut dataset =
+        Dataset::generate_with(settings.series_count, settings.interval_ms, SEED, true);
     let payloads = remote_write::encode_payloads(&mut dataset, schedule);
     remote_write::verify_payloads(&payloads).expect("generated payloads decode back");
     println!(

@@ -1,8 +1,13 @@
 //! The generated data set: hosts, each exposing the node_exporter families of
 //! [`super::families`], with target labels as vmagent sends them, and a value
 //! model per series. The same seed always gives the same labels and values.
+//!
+//! The query benchmark also asks for a classic histogram per host
+//! ([`super::histogram`]); without it the data set is the load benchmark's,
+//! unchanged.
 
 use super::families::{FAMILIES, variants};
+use super::histogram::{self, Histogram, Part};
 use super::rng::Rng;
 use super::values::ValueModel;
 
@@ -23,7 +28,15 @@ pub struct Series {
     pub host: usize,
     /// Whether the family is a counter.
     pub is_counter: bool,
-    model: ValueModel,
+    model: Model,
+}
+
+/// Where a series' values come from.
+enum Model {
+    /// Its own value model.
+    Value(ValueModel),
+    /// One part of the histogram with this index in [`Dataset::histograms`].
+    Histogram { histogram: usize, part: Part },
 }
 
 /// All series of the benchmark.
@@ -32,6 +45,8 @@ pub struct Dataset {
     pub series: Vec<Series>,
     /// Each host's fixed offset within the scrape interval, in milliseconds.
     host_offsets_ms: Vec<i64>,
+    /// Histograms the [`Model::Histogram`] series read, per host and handler.
+    histograms: Vec<Histogram>,
     rng: Rng,
 }
 
@@ -39,13 +54,34 @@ impl Dataset {
     /// Generates `series_count` series: whole hosts of [`series_per_host`]
     /// series, the last host cut short to reach the count exactly.
     pub fn generate(series_count: usize, interval_ms: i64, seed: u64) -> Dataset {
+        Dataset::generate_with(series_count, interval_ms, seed, false)
+    }
+
+    /// As [`Dataset::generate`]; with `histograms`, every host also exposes
+    /// the [`super::histogram`] family after its node_exporter families.
+    pub fn generate_with(
+        series_count: usize,
+        interval_ms: i64,
+        seed: u64,
+        histograms: bool,
+    ) -> Dataset {
         let mut rng = Rng::new(seed);
         let mut series = Vec::with_capacity(series_count);
         let mut host_offsets_ms = Vec::new();
+        let mut histogram_states = Vec::new();
         let mut host = 0;
         while series.len() < series_count {
             host_offsets_ms.push(rng.below(interval_ms as u64) as i64);
-            for one in host_series(host, &mut rng) {
+            let mut one_host = host_series(host, &mut rng);
+            if histograms {
+                one_host.extend(histogram_series(
+                    host,
+                    interval_ms,
+                    &mut histogram_states,
+                    &mut rng,
+                ));
+            }
+            for one in one_host {
                 if series.len() == series_count {
                     break;
                 }
@@ -56,6 +92,7 @@ impl Dataset {
         Dataset {
             series,
             host_offsets_ms,
+            histograms: histogram_states,
             rng,
         }
     }
@@ -89,7 +126,13 @@ impl Dataset {
     pub fn next_sample(&mut self, index: usize, host_timestamps: &[i64]) -> (i64, f64) {
         let series = &mut self.series[index];
         let timestamp = host_timestamps[series.host];
-        (timestamp, series.model.advance(&mut self.rng, timestamp))
+        let value = match &mut series.model {
+            Model::Value(model) => model.advance(&mut self.rng, timestamp),
+            Model::Histogram { histogram, part } => {
+                self.histograms[*histogram].value(*part, timestamp, &mut self.rng)
+            }
+        };
+        (timestamp, value)
     }
 }
 
@@ -111,9 +154,45 @@ fn host_series(host: usize, rng: &mut Rng) -> Vec<Series> {
                 labels,
                 host,
                 is_counter: family.kind.is_counter(),
-                model: ValueModel::new(family.kind, variant.weight, rng),
+                model: Model::Value(ValueModel::new(family.kind, variant.weight, rng)),
             });
         }
+    }
+    series
+}
+
+/// The histogram series of one host; adds its histograms to `states`.
+fn histogram_series(
+    host: usize,
+    interval_ms: i64,
+    states: &mut Vec<Histogram>,
+    rng: &mut Rng,
+) -> Vec<Series> {
+    let target = target_labels(host);
+    let first_state = states.len();
+    let mut series = Vec::new();
+    for histogram::HostPart {
+        handler,
+        part,
+        labels: extra,
+    } in histogram::host_parts()
+    {
+        let state = first_state + handler;
+        while states.len() <= state {
+            states.push(Histogram::new(states.len() - first_state, interval_ms, rng));
+        }
+        let mut labels = vec![("__name__".to_string(), part.metric_name())];
+        labels.extend(target.iter().cloned());
+        labels.extend(extra.into_iter().map(|(n, v)| (n.to_string(), v)));
+        series.push(Series {
+            labels,
+            host,
+            is_counter: true,
+            model: Model::Histogram {
+                histogram: state,
+                part,
+            },
+        });
     }
     series
 }

@@ -10,6 +10,7 @@ pub mod client;
 pub mod cluster;
 pub mod dataset;
 pub mod families;
+pub mod histogram;
 pub mod measure;
 pub mod proc_stats;
 pub mod remote_write;

@@ -70,6 +70,36 @@ pub(crate) fn to_float(mantissa: i64, exponent: i32) -> f64 {
     }
 }
 
+/// [`to_float`] for one exponent, with its power of ten looked up once: what a
+/// decoder converts a whole chunk's mantissas with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scale {
+    /// `10^|exponent|`.
+    power: f64,
+    /// Whether to multiply (exponent at least 0) or divide by `power`.
+    multiply: bool,
+}
+
+impl Scale {
+    /// The scale of `exponent`, in `-EXPONENT_MAX..=EXPONENT_MAX`.
+    pub(crate) fn new(exponent: i32) -> Scale {
+        Scale {
+            power: power_of_ten(exponent.abs()),
+            multiply: exponent >= 0,
+        }
+    }
+
+    /// `mantissa * 10^exponent`, rounded once: the same bits as [`to_float`].
+    #[inline(always)]
+    pub(crate) fn to_float(self, mantissa: i64) -> f64 {
+        if self.multiply {
+            mantissa as f64 * self.power
+        } else {
+            mantissa as f64 / self.power
+        }
+    }
+}
+
 /// Whether a decoded exponent is one [`to_float`] accepts.
 pub(crate) fn exponent_is_valid(exponent: i64) -> bool {
     (-i64::from(EXPONENT_MAX)..=i64::from(EXPONENT_MAX)).contains(&exponent)

@@ -5,7 +5,9 @@
 //! the length fields, and checks every count against `limits.rs` before it
 //! allocates.
 
-use estuary_types::Sample;
+use std::cell::Cell;
+
+use estuary_types::{Sample, TimeRange};
 
 use crate::error::ChunkError;
 use crate::frame::{self, Body};
@@ -42,6 +44,61 @@ pub fn decode_into<'a>(
             Err(error)
         }
     }
+}
+
+/// Decodes the chunk at the start of `src` and appends its samples that lie
+/// within `range` (inclusive) to `dst`; returns its header and the bytes after
+/// it. On error `dst` is left as it was.
+///
+/// A chunk whose header shows it lies outside `range` is skipped on its
+/// header fields alone: they are checked against the limits, but the
+/// checksum over the whole chunk is verified only for chunks that get
+/// decoded. Skipping is for stores that check their own blocks (RocksDB
+/// does); [`decode_header`] verifies every chunk it reads.
+pub fn decode_range_into<'a>(
+    src: &'a [u8],
+    range: TimeRange,
+    dst: &mut Vec<Sample>,
+) -> Result<(ChunkHeader, &'a [u8]), ChunkError> {
+    let chunk = frame::read_unverified(src)?;
+    let (header, body, tail) = (chunk.header, chunk.body, chunk.tail);
+    if !header.overlaps(&range) {
+        return Ok((header, tail));
+    }
+    chunk.verify()?;
+    if header.timestamp_min < range.start {
+        // Only a tail of the chunk is wanted: decode it aside, so that `dst`
+        // grows by what it keeps (a caller may have sized it for exactly that).
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.take();
+            scratch.clear();
+            let decoded = decode_body(&header, body, &mut scratch);
+            if decoded.is_ok() {
+                let first = scratch.partition_point(|s| s.timestamp < range.start);
+                let end = scratch.partition_point(|s| s.timestamp <= range.end);
+                dst.extend_from_slice(scratch.get(first..end).unwrap_or_default());
+            }
+            cell.set(scratch);
+            decoded
+        })?;
+        return Ok((header, tail));
+    }
+    let start = dst.len();
+    if let Err(error) = decode_body(&header, body, dst) {
+        dst.truncate(start);
+        return Err(error);
+    }
+    if header.timestamp_max > range.end {
+        let decoded = dst.split_at(start).1;
+        let end = decoded.partition_point(|s| s.timestamp <= range.end);
+        dst.truncate(start + end);
+    }
+    Ok((header, tail))
+}
+
+thread_local! {
+    /// Where [`decode_range_into`] decodes chunks it keeps only part of.
+    static SCRATCH: Cell<Vec<Sample>> = const { Cell::new(Vec::new()) };
 }
 
 /// Reads only the header of the chunk at the start of `src`, for deciding

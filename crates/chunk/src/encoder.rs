@@ -28,6 +28,28 @@ pub fn encode(samples: &[Sample], dst: &mut Vec<u8>) {
 ///
 /// As [`encode`], and when `zstd_level` is not a level zstd knows.
 pub fn encode_with_level(samples: &[Sample], zstd_level: i32, dst: &mut Vec<u8>) {
+    assert!(
+        zstd::compression_level_range().contains(&zstd_level),
+        "BUG: zstd level {zstd_level} is unknown"
+    );
+    encode_body(samples, Some(zstd_level), dst);
+}
+
+/// [`encode`] without zstd: the body is stored as encoded (flags bit 0 clear).
+/// For a writer whose store compresses many chunks together (RocksDB's block
+/// compression), where a zstd frame per chunk would cost its frame and table
+/// overhead on every chunk and a decompression on every read.
+///
+/// # Panics
+///
+/// As [`encode`].
+pub fn encode_uncompressed(samples: &[Sample], dst: &mut Vec<u8>) {
+    encode_body(samples, None, dst);
+}
+
+/// Appends one chunk, its body compressed at `zstd_level` when given and
+/// smaller.
+fn encode_body(samples: &[Sample], zstd_level: Option<i32>, dst: &mut Vec<u8>) {
     let (Some(first), Some(last)) = (samples.first(), samples.last()) else {
         panic!("BUG: cannot encode a chunk of no samples");
     };
@@ -41,10 +63,6 @@ pub fn encode_with_level(samples: &[Sample], zstd_level: i32, dst: &mut Vec<u8>)
             .zip(samples.iter().skip(1))
             .all(|(a, b)| a.timestamp < b.timestamp),
         "BUG: chunk timestamps must strictly increase"
-    );
-    assert!(
-        zstd::compression_level_range().contains(&zstd_level),
-        "BUG: zstd level {zstd_level} is unknown"
     );
 
     let mut body = Vec::with_capacity(samples.len() * 4);
@@ -62,7 +80,7 @@ pub fn encode_with_level(samples: &[Sample], zstd_level: i32, dst: &mut Vec<u8>)
         timestamp_max: last.timestamp,
         value_encoding,
     };
-    match compression::compress(&body, zstd_level) {
+    match zstd_level.and_then(|level| compression::compress(&body, level)) {
         Some(stored) => {
             let raw_bytes = body.len();
             frame::write(

@@ -59,6 +59,42 @@ pub(crate) fn write(header: &ChunkHeader, body: Body<'_>, dst: &mut Vec<u8>) {
 /// Reads one chunk's header and body and verifies its checksum; returns them and
 /// the bytes after the chunk. The body is not decoded.
 pub(crate) fn read(src: &[u8]) -> Result<(ChunkHeader, Body<'_>, &[u8]), ChunkError> {
+    let unverified = read_unverified(src)?;
+    unverified.verify()?;
+    Ok((unverified.header, unverified.body, unverified.tail))
+}
+
+/// A chunk whose fields were read and checked against the limits, but whose
+/// checksum was not verified yet.
+pub(crate) struct Unverified<'a> {
+    /// The header fields.
+    pub header: ChunkHeader,
+    /// The body as stored.
+    pub body: Body<'a>,
+    /// The bytes after the chunk.
+    pub tail: &'a [u8],
+    /// The bytes the checksum covers.
+    covered: &'a [u8],
+    /// The checksum stored.
+    expected: u32,
+}
+
+impl Unverified<'_> {
+    /// Fails unless the stored checksum matches the chunk's bytes.
+    pub(crate) fn verify(&self) -> Result<(), ChunkError> {
+        let found = crc32c::crc32c(self.covered);
+        if self.expected != found {
+            return Err(ChunkError::ChecksumMismatch {
+                expected: self.expected,
+                found,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Reads one chunk's fields and body without verifying its checksum.
+pub(crate) fn read_unverified(src: &[u8]) -> Result<Unverified<'_>, ChunkError> {
     let (version, rest) = get_u8(src, "version")?;
     if version != FORMAT_VERSION {
         return Err(ChunkError::UnknownVersion { found: version });
@@ -86,10 +122,6 @@ pub(crate) fn read(src: &[u8]) -> Result<(ChunkHeader, Body<'_>, &[u8]), ChunkEr
     let (covered, _) = src.split_at(src.len() - rest.len());
     let (checksum, tail) = get_bytes(rest, CHECKSUM_BYTES, "checksum")?;
     let expected = u32::from_le_bytes(checksum.try_into().map_err(|_| truncated("checksum"))?);
-    let found = crc32c::crc32c(covered);
-    if expected != found {
-        return Err(ChunkError::ChecksumMismatch { expected, found });
-    }
     let header = ChunkHeader {
         sample_count,
         timestamp_min,
@@ -100,7 +132,13 @@ pub(crate) fn read(src: &[u8]) -> Result<(ChunkHeader, Body<'_>, &[u8]), ChunkEr
         Some(raw_bytes) => Body::Zstd { stored, raw_bytes },
         None => Body::Raw(stored),
     };
-    Ok((header, body, tail))
+    Ok(Unverified {
+        header,
+        body,
+        tail,
+        covered,
+        expected,
+    })
 }
 
 /// `timestamp_max - timestamp_min` as stored: it never overflows, unlike the

@@ -36,11 +36,12 @@ mod header;
 mod limits;
 mod mantissas;
 mod timestamps;
+mod varints;
 mod xor;
 
 pub use compression::ZSTD_LEVEL_DEFAULT;
-pub use decoder::{decode, decode_header, decode_into};
-pub use encoder::{encode, encode_with_level};
+pub use decoder::{decode, decode_header, decode_into, decode_range_into};
+pub use encoder::{encode, encode_uncompressed, encode_with_level};
 pub use error::ChunkError;
 pub use frame::FORMAT_VERSION;
 pub use header::{ChunkHeader, ValueEncoding};

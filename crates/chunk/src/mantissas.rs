@@ -9,11 +9,12 @@
 //! `i64` mantissas round-trip.
 
 use estuary_types::Sample;
-use estuary_types::encoding::{get_varint, put_varint, zigzag_encode};
+use estuary_types::encoding::{put_varint, zigzag_encode};
 
 use crate::decimal;
 use crate::error::ChunkError;
 use crate::header::ValueEncoding;
+use crate::varints::VarintReader;
 
 /// The decimal encoding that stores `mantissas` in fewer varint bytes; ties go to
 /// [`ValueEncoding::DecimalDelta`], the simpler one.
@@ -66,27 +67,44 @@ pub(crate) fn decode<'a>(
     samples: &mut [Sample],
 ) -> Result<&'a [u8], ChunkError> {
     let order = delta_order(encoding);
-    let (exponent, mut src) = get_varint(src, "decimal exponent")?;
+    let mut reader = VarintReader::new(src);
+    let Some(exponent) = reader.varint() else {
+        return Err(reader.error("decimal exponent").into());
+    };
     if !decimal::exponent_is_valid(exponent) {
         return Err(ChunkError::DecimalExponentOutOfRange { found: exponent });
     }
-    let exponent = exponent as i32;
-    let mut mantissa = 0i64;
-    let mut delta = 0i64;
-    for (index, sample) in samples.iter_mut().enumerate() {
-        let field;
-        (field, src) = get_varint(src, "decimal mantissa")?;
-        match (index, order) {
-            (0, _) => mantissa = field,
-            (_, DeltaOrder::First) => mantissa = mantissa.wrapping_add(field),
-            (_, DeltaOrder::Second) => {
-                delta = delta.wrapping_add(field);
+    let scale = decimal::Scale::new(exponent as i32);
+    let Some((first, rest)) = samples.split_first_mut() else {
+        return Ok(reader.rest());
+    };
+    let Some(mut mantissa) = reader.varint() else {
+        return Err(reader.error("decimal mantissa").into());
+    };
+    first.value = scale.to_float(mantissa);
+    match order {
+        DeltaOrder::First => {
+            for sample in rest {
+                let Some(delta) = reader.varint() else {
+                    return Err(reader.error("decimal mantissa").into());
+                };
                 mantissa = mantissa.wrapping_add(delta);
+                sample.value = scale.to_float(mantissa);
             }
         }
-        sample.value = decimal::to_float(mantissa, exponent);
+        DeltaOrder::Second => {
+            let mut delta = 0i64;
+            for sample in rest {
+                let Some(delta_change) = reader.varint() else {
+                    return Err(reader.error("decimal mantissa").into());
+                };
+                delta = delta.wrapping_add(delta_change);
+                mantissa = mantissa.wrapping_add(delta);
+                sample.value = scale.to_float(mantissa);
+            }
+        }
     }
-    Ok(src)
+    Ok(reader.rest())
 }
 
 /// Which difference of the mantissas is stored.

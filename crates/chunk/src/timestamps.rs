@@ -9,10 +9,11 @@
 //! computed with wrapping arithmetic, which the decoder undoes exactly.
 
 use estuary_types::Sample;
-use estuary_types::encoding::{get_uvarint, get_varint, put_uvarint, put_varint};
+use estuary_types::encoding::{put_uvarint, put_varint};
 
 use crate::error::ChunkError;
 use crate::header::ChunkHeader;
+use crate::varints::VarintReader;
 
 /// Appends the timestamps of `samples` after the first. `samples` strictly
 /// increase (the encoder asserts it).
@@ -37,23 +38,63 @@ pub(crate) fn encode(samples: &[Sample], dst: &mut Vec<u8>) {
 /// to `dst` (the values come next); returns the unread rest of `src`. Fails unless
 /// the timestamps strictly increase and end at `header.timestamp_max`.
 pub(crate) fn decode<'a>(
-    mut src: &'a [u8],
+    src: &'a [u8],
     header: &ChunkHeader,
     dst: &mut Vec<Sample>,
 ) -> Result<&'a [u8], ChunkError> {
-    let mut timestamp = header.timestamp_min;
-    dst.push(Sample::new(timestamp, 0.0));
-    let mut delta = 0u64;
-    for index in 1..header.sample_count {
-        if index == 1 {
-            (delta, src) = get_uvarint(src, "timestamp delta")?;
-        } else {
-            let delta_change;
-            (delta_change, src) = get_varint(src, "timestamp delta change")?;
-            delta = delta.wrapping_add(delta_change as u64);
+    let start = dst.len();
+    dst.resize(
+        start + header.sample_count as usize,
+        Sample::new(header.timestamp_min, 0.0),
+    );
+    let (_, samples) = dst.split_at_mut(start);
+    match decode_into(src, header, samples) {
+        Ok(rest) => Ok(rest),
+        Err(error) => {
+            dst.truncate(start);
+            Err(error)
         }
-        timestamp = next_timestamp(timestamp, delta, index)?;
-        dst.push(Sample::new(timestamp, 0.0));
+    }
+}
+
+/// Fills the timestamps of `samples` (one per sample of the chunk; the first
+/// already holds `timestamp_min`).
+///
+/// The loop only notes whether some delta was zero or some sum overflowed;
+/// on any trouble [`decode_checked`] decodes again and reports the first
+/// problem in stream order, exactly as it always did. Valid chunks, nearly
+/// all of them, never take a branch to an error.
+fn decode_into<'a>(
+    src: &'a [u8],
+    header: &ChunkHeader,
+    samples: &mut [Sample],
+) -> Result<&'a [u8], ChunkError> {
+    let mut reader = VarintReader::new(src);
+    let mut timestamp = header.timestamp_min;
+    let mut invalid = false;
+    let mut rest = samples.iter_mut().skip(1);
+    if let Some(second) = rest.next() {
+        let Some(mut delta) = reader.uvarint() else {
+            return decode_checked(src, header, samples);
+        };
+        let overflow;
+        (timestamp, overflow) = timestamp.overflowing_add_unsigned(delta);
+        invalid |= overflow | (delta == 0);
+        second.timestamp = timestamp;
+        for sample in rest {
+            let Some(delta_change) = reader.varint() else {
+                invalid = true;
+                break;
+            };
+            delta = delta.wrapping_add(delta_change as u64);
+            let overflow;
+            (timestamp, overflow) = timestamp.overflowing_add_unsigned(delta);
+            invalid |= overflow | (delta == 0);
+            sample.timestamp = timestamp;
+        }
+    }
+    if invalid {
+        return decode_checked(src, header, samples);
     }
     if timestamp != header.timestamp_max {
         return Err(ChunkError::TimestampMaxMismatch {
@@ -61,7 +102,42 @@ pub(crate) fn decode<'a>(
             found: timestamp,
         });
     }
-    Ok(src)
+    Ok(reader.rest())
+}
+
+/// [`decode_into`] checking every timestamp as it goes, for the error that
+/// names the first sample that does not increase.
+#[cold]
+fn decode_checked<'a>(
+    src: &'a [u8],
+    header: &ChunkHeader,
+    samples: &mut [Sample],
+) -> Result<&'a [u8], ChunkError> {
+    let mut reader = VarintReader::new(src);
+    let mut timestamp = header.timestamp_min;
+    let mut rest = samples.iter_mut().skip(1);
+    if let Some(second) = rest.next() {
+        let Some(mut delta) = reader.uvarint() else {
+            return Err(reader.error("timestamp delta").into());
+        };
+        timestamp = next_timestamp(timestamp, delta, 1)?;
+        second.timestamp = timestamp;
+        for (offset, sample) in rest.enumerate() {
+            let Some(delta_change) = reader.varint() else {
+                return Err(reader.error("timestamp delta change").into());
+            };
+            delta = delta.wrapping_add(delta_change as u64);
+            timestamp = next_timestamp(timestamp, delta, offset as u32 + 2)?;
+            sample.timestamp = timestamp;
+        }
+    }
+    if timestamp != header.timestamp_max {
+        return Err(ChunkError::TimestampMaxMismatch {
+            expected: header.timestamp_max,
+            found: timestamp,
+        });
+    }
+    Ok(reader.rest())
 }
 
 /// `previous + delta`, provided it is strictly greater and fits `i64`.

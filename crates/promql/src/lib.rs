@@ -44,5 +44,5 @@ pub use options::{
 };
 pub use parse_bridge::parse;
 pub use plan::{SelectorPlan, plan_selectors};
-pub use source::{MemorySource, SeriesSource, SeriesVisitor};
+pub use source::{LentSeries, MemorySource, SeriesSource, SeriesVisitor};
 pub use value::{InstantSample, Series, Value};

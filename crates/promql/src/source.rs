@@ -35,7 +35,19 @@ pub trait SeriesSource {
         }
         Ok(())
     }
+
+    /// The series [`SeriesSource::for_each_series`] would visit, in the same
+    /// order, lent for as long as the source lives: for evaluating many
+    /// series on several threads. `None` (the default) when the source does
+    /// not hold its series; the evaluator then visits them one by one.
+    fn lend(&self, _matchers: &[LabelMatcher], _range: TimeRange) -> Option<Vec<LentSeries<'_>>> {
+        None
+    }
 }
+
+/// A series lent by [`SeriesSource::lend`]: its labels and its samples within
+/// the range asked for.
+pub type LentSeries<'a> = (&'a Labels, &'a [Sample]);
 
 /// Series held in memory, sorted by labels.
 #[derive(Debug, Default, Clone)]
@@ -64,6 +76,42 @@ impl MemorySource {
         }
         for s in &mut merged {
             sort_keep_last(&mut s.samples);
+        }
+        MemorySource { series: merged }
+    }
+
+    /// [`MemorySource::from_series`] for series whose samples are each sorted
+    /// with one sample per timestamp already, as storage answers: only series
+    /// merged from several parts are sorted again, which spares a pass over
+    /// every sample.
+    pub fn from_sorted_series(mut series: Vec<Series>) -> Self {
+        series.sort_by(|a, b| a.labels.cmp(&b.labels));
+        let mut merged: Vec<Series> = Vec::with_capacity(series.len());
+        let mut needs_sort: Vec<bool> = Vec::with_capacity(series.len());
+        for mut s in series {
+            debug_assert!(
+                s.samples
+                    .windows(2)
+                    .all(|w| w[0].timestamp < w[1].timestamp),
+                "BUG: from_sorted_series got unsorted samples"
+            );
+            match merged.last_mut() {
+                Some(last) if last.labels == s.labels => {
+                    last.samples.append(&mut s.samples);
+                    if let Some(flag) = needs_sort.last_mut() {
+                        *flag = true;
+                    }
+                }
+                _ => {
+                    merged.push(s);
+                    needs_sort.push(false);
+                }
+            }
+        }
+        for (s, needs_sort) in merged.iter_mut().zip(needs_sort) {
+            if needs_sort {
+                sort_keep_last(&mut s.samples);
+            }
         }
         MemorySource { series: merged }
     }
@@ -127,6 +175,23 @@ impl SeriesSource for MemorySource {
         Ok(out)
     }
 
+    fn lend(&self, matchers: &[LabelMatcher], range: TimeRange) -> Option<Vec<LentSeries<'_>>> {
+        let mut out = Vec::new();
+        for series in &self.series {
+            let matched = matchers
+                .iter()
+                .all(|m| m.matches(series.labels.get(&m.name).unwrap_or("")));
+            if !matched {
+                continue;
+            }
+            let samples = samples_in_range(&series.samples, range);
+            if !samples.is_empty() {
+                out.push((&series.labels, samples));
+            }
+        }
+        Some(out)
+    }
+
     fn for_each_series(
         &self,
         matchers: &[LabelMatcher],
@@ -153,6 +218,14 @@ impl SeriesSource for MemorySource {
 pub(crate) fn samples_in_range(samples: &[Sample], range: TimeRange) -> &[Sample] {
     if range.is_empty() {
         return &[];
+    }
+    // Usually storage fetched exactly the range: two looks instead of two
+    // binary searches over samples not yet in this core's cache.
+    if let (Some(first), Some(last)) = (samples.first(), samples.last())
+        && range.start <= first.timestamp
+        && last.timestamp <= range.end
+    {
+        return samples;
     }
     let first = samples.partition_point(|s| s.timestamp < range.start);
     let end = samples.partition_point(|s| s.timestamp <= range.end);
@@ -232,6 +305,35 @@ mod tests {
         assert_eq!(
             all[1].samples,
             vec![Sample::new(10, 1.0), Sample::new(20, 2.0)]
+        );
+    }
+
+    #[test]
+    fn from_sorted_series_merges_parts_and_keeps_the_last_sample() {
+        let source = MemorySource::from_sorted_series(vec![
+            Series {
+                labels: labels("up", "b"),
+                samples: vec![Sample::new(20, 1.0), Sample::new(30, 1.0)],
+            },
+            Series {
+                labels: labels("up", "a"),
+                samples: vec![Sample::new(10, 5.0)],
+            },
+            Series {
+                labels: labels("up", "b"),
+                samples: vec![Sample::new(10, 2.0), Sample::new(20, 2.0)],
+            },
+        ]);
+        assert_eq!(source.len(), 2);
+        let all = source.select(&[], TimeRange::ALL).expect("select");
+        assert_eq!(all[0].labels.get("job"), Some("a"));
+        assert_eq!(
+            all[1].samples,
+            vec![
+                Sample::new(10, 2.0),
+                Sample::new(20, 2.0),
+                Sample::new(30, 1.0)
+            ]
         );
     }
 

@@ -6,7 +6,7 @@
 //! from the head. A sample is therefore always in the head, in RocksDB, or (for
 //! a moment) in both, and readers deduplicate.
 
-use crate::chunk_io::encode_by_day;
+use crate::chunk_io::encode_chunks;
 use crate::engine::Engine;
 use crate::error::{EngineError, IoContext, RocksContext};
 use crate::keys::{self, ChunkKey};
@@ -35,7 +35,7 @@ impl Engine {
         let mut touched_days = BTreeSet::new();
         for (series_id, tenant, mut samples) in snapshot {
             sort_and_dedup(&mut samples);
-            encode_by_day(&samples, |day, timestamp_min, bytes| {
+            encode_chunks(&samples, |day, timestamp_min, bytes| {
                 let key = ChunkKey {
                     tenant,
                     day,

@@ -6,7 +6,7 @@ use crate::keys;
 use crate::postings;
 use estuary_types::{LabelMatcher, Labels, MatchOp, Tenant};
 use roaring::RoaringBitmap;
-use rocksdb::{ColumnFamily, DB, ReadOptions};
+use rocksdb::{ColumnFamily, DB, DBRawIteratorWithThreadMode, ReadOptions};
 
 /// A read-only view of the index column family.
 pub struct IndexReader<'a> {
@@ -205,6 +205,14 @@ impl<'a> IndexReader<'a> {
         }
     }
 
+    /// A cursor for the labels of many series, asked for in ascending id order.
+    pub fn labels_cursor(&self, tenant: Tenant) -> LabelsCursor<'a> {
+        LabelsCursor {
+            iter: self.db.raw_iterator_cf(self.cf),
+            tenant,
+        }
+    }
+
     /// The id of a series, if it exists.
     pub fn series_id_of(
         &self,
@@ -253,5 +261,41 @@ impl<'a> IndexReader<'a> {
             iter.next();
         }
         iter.status().context(|| "scan index".into())
+    }
+}
+
+/// Reads the labels of series in ascending id order with one iterator: series
+/// created together have consecutive ids, and the next one's labels are then
+/// the iterator's next entry instead of a lookup of their own.
+pub struct LabelsCursor<'a> {
+    iter: DBRawIteratorWithThreadMode<'a, DB>,
+    tenant: Tenant,
+}
+
+impl LabelsCursor<'_> {
+    /// The labels of a series, if it exists. Ids asked for in ascending order
+    /// are cheapest; any order gives the right answer.
+    pub fn labels_of(&mut self, series_id: u32) -> Result<Option<Labels>, EngineError> {
+        let key = keys::labels_by_series(self.tenant, series_id);
+        if self.iter.key() != Some(key.as_slice()) {
+            self.iter.seek(key);
+        }
+        let labels = match (self.iter.key(), self.iter.value()) {
+            (Some(found), Some(bytes)) if found == key => {
+                let (labels, _) = Labels::decode(bytes).map_err(|e| EngineError::Corrupt {
+                    what: "series labels",
+                    detail: e.to_string(),
+                })?;
+                Some(labels)
+            }
+            _ => None,
+        };
+        self.iter
+            .status()
+            .context(|| format!("read labels of series {series_id}"))?;
+        if labels.is_some() {
+            self.iter.next();
+        }
+        Ok(labels)
     }
 }

@@ -133,6 +133,12 @@ pub struct ChunkKey {
     pub sequence: u32,
 }
 
+/// The `timestamp_min` of an encoded [`ChunkKey`], without decoding the rest.
+pub fn chunk_key_timestamp_min(key: &[u8]) -> Option<i64> {
+    let bytes: [u8; 8] = key.get(16..24)?.try_into().ok()?;
+    Some((u64::from_be_bytes(bytes) ^ (1 << 63)) as i64)
+}
+
 /// Length of an encoded [`ChunkKey`].
 pub const CHUNK_KEY_LEN: usize = 28;
 

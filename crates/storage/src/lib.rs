@@ -6,8 +6,9 @@
 //! (or when the WAL grows large) the head is flushed into compressed chunks
 //! ([`flush`], using the `estuary-chunk` codec) and the WAL truncated. Reads
 //! resolve matchers against the per-day postings and merge chunks with the head
-//! ([`read`]). Background maintenance merges each finished day into one chunk
-//! per series ([`merge`]) and drops days past retention ([`retention`]).
+//! ([`read`]). Background maintenance merges each finished day into a few
+//! chunks per series, cut at aligned two-hour windows ([`merge`]), and drops
+//! days past retention ([`retention`]).
 //!
 //! The crate knows nothing of HTTP, RPC, PromQL or ingest protocols: it offers
 //! [`Engine`] and, for the rest of the system, [`LocalStorage`], an

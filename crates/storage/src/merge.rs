@@ -1,6 +1,8 @@
-//! Day merges: rewrite a day's chunks into one chunk per series, dropping
-//! duplicates and deleted series. This is what brings bytes per sample down:
-//! one long chunk compresses far better than many short ones.
+//! Day merges: rewrite a day's chunks of each series into the chunks one
+//! sorted run of its samples gives (`chunk_io::encode_chunks`: cut at aligned
+//! windows, never below a minimum sample count), dropping duplicates and
+//! deleted series. This is what brings bytes per sample down: long chunks
+//! compress far better than the short ones of frequent flushes.
 
 use crate::chunk_io::decode_all;
 use crate::engine::Engine;
@@ -140,7 +142,14 @@ impl Engine {
             }
             return Ok(());
         }
-        if group.len() < 2 {
+        // Chunks written by one flush or merge are already what a merge would
+        // write: that writer had all of them as one sorted run.
+        let mut sequences = group
+            .iter()
+            .map(|(key, _)| ChunkKey::decode(key).map(|k| k.sequence));
+        let first = sequences.next().flatten();
+        let one_writer = first.is_some() && sequences.all(|sequence| sequence == first);
+        if one_writer {
             return Ok(());
         }
         let mut samples: Vec<Sample> = Vec::new();
@@ -158,7 +167,7 @@ impl Engine {
         for (key, _) in &group {
             batch.delete_cf(chunks_cf, key);
         }
-        crate::chunk_io::encode_by_day(&samples, |chunk_day, timestamp_min, bytes| {
+        crate::chunk_io::encode_chunks(&samples, |chunk_day, timestamp_min, bytes| {
             debug_assert_eq!(chunk_day, day);
             let key = ChunkKey {
                 tenant,

@@ -1,7 +1,7 @@
 //! The read paths: resolve matchers to series ids over the days of a range,
 //! then read labels, samples (chunks plus head), names and values.
 
-use crate::chunk_io::decode_in_range;
+use crate::chunk_io::{WINDOW_MS, decode_in_range};
 use crate::engine::{Engine, now_ms};
 use crate::error::{EngineError, RocksContext};
 use crate::keys;
@@ -66,7 +66,10 @@ impl Engine {
         Ok(ids)
     }
 
-    /// Samples of every matching series within the range.
+    /// Samples of every matching series within the range. Searches expected
+    /// to decode many chunks are split over up to [`SEARCH_THREADS_MAX`]
+    /// threads, each reading a contiguous share of the series ids; the answer
+    /// keeps id order.
     pub fn search(&self, request: &SearchRequest) -> Result<Vec<SeriesData>, EngineError> {
         let series = &request.series;
         let ids = self.matching_series(series)?;
@@ -79,29 +82,79 @@ impl Engine {
         }
         let range = self.retained(series.tenant, series.range);
         let days = self.days_with_data(series.tenant, range)?;
-        let index = self.index();
-        let mut iter = self.db.raw_iterator_cf(self.cf(keys::CF_CHUNKS));
-        let mut results = Vec::new();
+        let ids: Vec<u32> = ids.iter().collect();
+        let threads = search_threads(ids.len(), range);
+        if threads <= 1 {
+            return self.read_series(request, &ids, range, &days);
+        }
+        let share = ids.len().div_ceil(threads);
+        let days = days.as_slice();
+        let mut shares = ids.chunks(share);
+        let first = shares.next().unwrap_or_default();
+        let parts: Vec<Result<Vec<SeriesData>, EngineError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = shares
+                .map(|part| scope.spawn(move || self.read_series(request, part, range, days)))
+                .collect();
+            // The first share is read here: one thread fewer to start and wake.
+            let mut parts = vec![self.read_series(request, first, range, days)];
+            parts.extend(handles.into_iter().map(|handle| {
+                // A panic is a bug: pass it on as if it happened on this thread.
+                handle
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            }));
+            parts
+        });
+        let mut results = Vec::with_capacity(ids.len());
         let mut samples_read = 0u64;
-        for (position, id) in ids.iter().enumerate() {
+        for part in parts {
+            let part = part?;
+            samples_read += part.iter().map(|s| s.samples.len() as u64).sum::<u64>();
+            results.extend(part);
+        }
+        check_samples_read(samples_read, request.samples_limit)?;
+        Ok(results)
+    }
+
+    /// Labels and samples of the series `ids`, skipping series without
+    /// samples in `range`.
+    fn read_series(
+        &self,
+        request: &SearchRequest,
+        ids: &[u32],
+        range: TimeRange,
+        days: &[u32],
+    ) -> Result<Vec<SeriesData>, EngineError> {
+        let series = &request.series;
+        let mut labels_cursor = self.index().labels_cursor(series.tenant);
+        // One iterator per day: a series' chunks of a day usually start right
+        // where the previous series' end, a step instead of a seek.
+        let mut iters: Vec<_> = days
+            .iter()
+            .map(|_| self.db.raw_iterator_cf(self.cf(keys::CF_CHUNKS)))
+            .collect();
+        let mut results = Vec::with_capacity(ids.len());
+        let mut samples_read = 0u64;
+        // Series of one search tend to have about as many samples as each
+        // other: sizing each by the one before saves regrowing while decoding.
+        let mut capacity = 0;
+        for (position, &id) in ids.iter().enumerate() {
             if position % DEADLINE_CHECK_EVERY == 0 {
                 check_deadline(series.deadline, "reading samples")?;
             }
-            let Some(labels) = index.labels_of(series.tenant, id)? else {
+            let Some(labels) = labels_cursor.labels_of(id)? else {
                 continue;
             };
-            let samples = self.series_samples(&mut iter, series.tenant, id, range, &days)?;
+            let samples =
+                self.series_samples(&mut iters, series.tenant, id, range, days, capacity)?;
             if samples.is_empty() {
                 continue;
             }
+            // With room to spare: a series a few samples longer than the one
+            // before would otherwise double its vector and copy it.
+            capacity = samples.len() + samples.len() / 8 + 16;
             samples_read += samples.len() as u64;
-            if samples_read > request.samples_limit {
-                return Err(EngineError::LimitExceeded {
-                    what: "the number of samples read",
-                    limit: request.samples_limit,
-                    hint: "narrow the selector or time range, or raise -search.maxSamplesPerQuery",
-                });
-            }
+            check_samples_read(samples_read, request.samples_limit)?;
             results.push(SeriesData { labels, samples });
         }
         Ok(results)
@@ -111,35 +164,63 @@ impl Engine {
     /// sorted and deduplicated.
     fn series_samples(
         &self,
-        iter: &mut DBRawIteratorWithThreadMode<'_, DB>,
+        iters: &mut [DBRawIteratorWithThreadMode<'_, DB>],
         tenant: Tenant,
         series_id: u32,
         range: TimeRange,
         days: &[u32],
+        capacity: usize,
     ) -> Result<Vec<Sample>, EngineError> {
-        let mut samples = Vec::new();
-        for &day in days {
+        let mut samples = Vec::with_capacity(capacity);
+        // Merged days hold chunks that follow each other in time; then the
+        // samples arrive sorted and unique, and need no sort.
+        let mut sorted = true;
+        for (&day, iter) in days.iter().zip(iters.iter_mut()) {
             let prefix = keys::chunk_series_prefix(tenant, day, series_id);
-            iter.seek(prefix);
-            while let (Some(key), Some(value)) = (iter.key(), iter.value()) {
+            // Positioned on this series already: the previous series of the
+            // day ended right before it. Nothing else leaves it there, since
+            // every series is read once.
+            if !iter.key().is_some_and(|key| key.starts_with(&prefix)) {
+                iter.seek(prefix);
+            }
+            while let Some(key) = iter.key() {
                 if !key.starts_with(&prefix) {
                     break;
                 }
-                decode_in_range(value, range, &mut samples)?;
+                // Chunks sort by their first timestamp: once one starts after
+                // the range, so do the rest of the series' day.
+                if keys::chunk_key_timestamp_min(key).is_some_and(|t| t > range.end) {
+                    break;
+                }
+                if let Some(value) = iter.value() {
+                    let before = samples.len();
+                    let last = samples.last().map(|s: &Sample| s.timestamp);
+                    decode_in_range(value, range, &mut samples)?;
+                    if let (Some(last), Some(first)) = (last, samples.get(before)) {
+                        sorted &= last < first.timestamp;
+                    }
+                }
                 iter.next();
             }
             iter.status()
                 .context(|| format!("read chunks of series {series_id}"))?;
         }
+        let from_chunks = samples.len();
         self.head.samples_in(series_id, range, &mut samples);
-        sort_and_dedup(&mut samples);
+        if !sorted || samples.len() > from_chunks {
+            sort_and_dedup(&mut samples);
+        }
+        if samples.capacity() > 2 * samples.len() {
+            // The capacity asked for was another series' size.
+            samples.shrink_to_fit();
+        }
         Ok(samples)
     }
 
     /// Label sets of matching series (day granularity).
     pub fn series(&self, request: &SeriesRequest) -> Result<Vec<Labels>, EngineError> {
         let ids = self.matching_series(request)?;
-        let index = self.index();
+        let mut labels_cursor = self.index().labels_cursor(request.tenant);
         let mut out = Vec::with_capacity((ids.len() as usize).min(request.limit));
         for (position, id) in ids.iter().enumerate() {
             if out.len() >= request.limit {
@@ -148,7 +229,7 @@ impl Engine {
             if position % DEADLINE_CHECK_EVERY == 0 {
                 check_deadline(request.deadline, "listing series")?;
             }
-            if let Some(labels) = index.labels_of(request.tenant, id)? {
+            if let Some(labels) = labels_cursor.labels_of(id)? {
                 out.push(labels);
             }
         }
@@ -186,16 +267,23 @@ impl Engine {
         if request.filters.is_empty() {
             let range = self.retained(request.tenant, request.range);
             let deleted = self.index().deleted(request.tenant)?;
+            // Each day lists its values in order: collect, then sort and
+            // deduplicate once (a tree insert per value cost more).
+            let mut listed = Vec::new();
             for day in self.days_with_data(request.tenant, range)? {
                 check_deadline(request.deadline, "listing label values")?;
                 self.index()
                     .for_each_value(request.tenant, day, name, |value, bytes| {
                         if deleted.is_empty() || has_live_series(bytes, &deleted)? {
-                            values.insert(value.to_string());
+                            listed.push(value.to_string());
                         }
                         Ok(())
                     })?;
             }
+            listed.sort_unstable();
+            listed.dedup();
+            listed.truncate(request.limit);
+            return Ok(listed);
         } else {
             for labels in self.series(&SeriesRequest {
                 limit: usize::MAX,
@@ -233,6 +321,46 @@ fn has_live_series(posting: &[u8], deleted: &RoaringBitmap) -> Result<bool, Engi
         detail: e.to_string(),
     })?;
     Ok(!bitmap.is_subset(deleted))
+}
+
+/// Most threads one search reads with.
+pub const SEARCH_THREADS_MAX: usize = 4;
+
+/// Fewest chunks a search thread should expect to decode: below it, starting
+/// and joining a thread (and, on a busy machine, waiting to be scheduled)
+/// costs more than it saves. A chunk takes a microsecond or two.
+const CHUNKS_PER_SEARCH_THREAD_MIN: i64 = 1_000;
+
+/// Threads to read `series` series over `range` with: one per
+/// [`CHUNKS_PER_SEARCH_THREAD_MIN`] chunks expected (a chunk per series and
+/// window the range touches, `chunk_io::WINDOW_MS`), at most the machine's
+/// cores and [`SEARCH_THREADS_MAX`]. An instant query's few minutes read one
+/// chunk per series and stay on one thread; a day's range reads a dozen.
+fn search_threads(series: usize, range: TimeRange) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let windows = range
+        .end
+        .saturating_sub(range.start)
+        .div_euclid(WINDOW_MS)
+        .saturating_add(1);
+    let chunks = i64::try_from(series)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(windows.max(1));
+    let threads = usize::try_from(chunks / CHUNKS_PER_SEARCH_THREAD_MIN).unwrap_or(usize::MAX);
+    threads.clamp(1, cores.clamp(1, SEARCH_THREADS_MAX))
+}
+
+/// Fails with [`EngineError::LimitExceeded`] when a search read more samples
+/// than it may.
+fn check_samples_read(samples_read: u64, limit: u64) -> Result<(), EngineError> {
+    if samples_read > limit {
+        return Err(EngineError::LimitExceeded {
+            what: "the number of samples read",
+            limit,
+            hint: "narrow the selector or time range, or raise -search.maxSamplesPerQuery",
+        });
+    }
+    Ok(())
 }
 
 /// Fails with [`EngineError::DeadlineExceeded`] once the deadline has passed.

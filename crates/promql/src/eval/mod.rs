@@ -13,6 +13,7 @@ pub(crate) mod collect;
 pub(crate) mod go_sort;
 pub(crate) mod labelset;
 pub(crate) mod limits;
+pub(crate) mod parallel;
 pub(crate) mod range_call;
 pub(crate) mod selectors;
 pub(crate) mod steps;
@@ -28,7 +29,7 @@ use steps::{Evaluated, StepRange, StepSeries};
 
 /// State of one query evaluation.
 pub(crate) struct Evaluator<'a> {
-    source: &'a dyn SeriesSource,
+    pub(crate) source: &'a dyn SeriesSource,
     pub(crate) opts: &'a QueryOptions,
     /// Start of the query range: what `@ start()` means.
     query_start: i64,

@@ -6,6 +6,7 @@ use crate::error::EvalError;
 use crate::eval::Evaluator;
 use crate::eval::collect::check_unique_labels;
 use crate::eval::limits::Limits;
+use crate::eval::parallel;
 use crate::eval::selectors::{self, WindowSpec, for_each_window};
 use crate::eval::steps::{Evaluated, Point, StepRange, StepSeries};
 use crate::eval::subquery;
@@ -90,11 +91,37 @@ pub(crate) fn eval_range_call(
     let absent_labels = match call.args.get(matrix_arg) {
         Some(Expr::Matrix(ms)) => {
             let spec = selectors::range_spec(ev, ms);
-            selectors::for_each_range_series(ev, ms, steps, |limits, labels, samples| {
-                let points = apply_to_windows(limits, func, samples, &spec, &scalars, steps)?;
-                push_result(&mut out, labels, points, keep_name);
-                Ok(())
-            })?;
+            match selectors::lend_range_series(ev, ms, steps)? {
+                Some(lent) => {
+                    // Series are independent: large inputs go over several
+                    // threads. Work: every sample, and every window.
+                    let samples: usize = lent.iter().map(|(_, samples)| samples.len()).sum();
+                    let work = samples.saturating_add(lent.len().saturating_mul(steps.len()));
+                    let limits = &ev.limits;
+                    let scalars = &scalars;
+                    out = parallel::map_shares(&lent, parallel::threads_for(work), |part| {
+                        let mut out = Vec::with_capacity(part.len());
+                        for &(labels, samples) in part {
+                            let samples = selectors::without_stale(samples);
+                            if samples.is_empty() {
+                                continue;
+                            }
+                            let points =
+                                apply_to_windows(limits, func, &samples, &spec, scalars, steps)?;
+                            push_result(&mut out, labels, points, keep_name);
+                        }
+                        Ok(out)
+                    })?;
+                }
+                None => {
+                    selectors::for_each_range_series(ev, ms, steps, |limits, labels, samples| {
+                        let points =
+                            apply_to_windows(limits, func, samples, &spec, &scalars, steps)?;
+                        push_result(&mut out, labels, points, keep_name);
+                        Ok(())
+                    })?;
+                }
+            }
             labels_for_absent(&ms.selector.matchers)
         }
         Some(Expr::Subquery(sq)) => {

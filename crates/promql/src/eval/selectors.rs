@@ -5,6 +5,7 @@ use crate::error::EvalError;
 use crate::eval::Evaluator;
 use crate::eval::limits::Limits;
 use crate::eval::steps::{Point, StepRange, StepSeries};
+use crate::source::LentSeries;
 use crate::value::Series;
 use estuary_types::{Labels, Sample, TimeRange, is_stale_nan};
 use std::borrow::Cow;
@@ -157,8 +158,33 @@ pub(crate) fn for_each_range_series(
     )
 }
 
+/// The raw series of a range selector, as [`for_each_range_series`] visits
+/// them, lent by the source for the whole evaluation; `None` when the source
+/// does not lend (the caller then visits). Counts every series against the
+/// limits as visiting does. Staleness markers are still in: the caller
+/// removes them ([`without_stale`]), on whichever thread works on the series.
+pub(crate) fn lend_range_series<'s>(
+    ev: &mut Evaluator<'s>,
+    ms: &MatrixSelector,
+    steps: &StepRange,
+) -> Result<Option<Vec<LentSeries<'s>>>, EvalError> {
+    if steps.len() == 0 {
+        return Ok(Some(Vec::new()));
+    }
+    let range = range_spec(ev, ms).covering(steps);
+    ev.limits.check_deadline()?;
+    let Some(lent) = ev.source.lend(&ms.selector.matchers, range) else {
+        return Ok(None);
+    };
+    for _ in &lent {
+        ev.limits.add_series(1)?;
+        ev.limits.tick()?;
+    }
+    Ok(Some(lent))
+}
+
 /// The samples without staleness markers; borrowed when there are none.
-fn without_stale(samples: &[Sample]) -> Cow<'_, [Sample]> {
+pub(crate) fn without_stale(samples: &[Sample]) -> Cow<'_, [Sample]> {
     if samples.iter().any(|s| is_stale_nan(s.value)) {
         Cow::Owned(
             samples

@@ -113,7 +113,8 @@ fn merge(answers: Vec<Vec<SeriesData>>, samples_max: u64) -> Result<Fetched, Api
             samples: data.samples,
         })
         .collect();
-    let source = MemorySource::from_series(series);
+    // Storage answers each series sorted, one sample per timestamp.
+    let source = MemorySource::from_sorted_series(series);
     let series_count = source.len();
     Ok(Fetched {
         source,
