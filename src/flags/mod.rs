@@ -188,6 +188,11 @@ pub struct StorageFlags {
     #[arg(long = "storage.headFlushInterval", default_value = "10m", value_parser = parse_duration)]
     pub head_flush_interval: Duration,
 
+    /// Bytes of the storage's block cache (recently read chunks and index
+    /// blocks), shared by all of its data.
+    #[arg(long = "storage.blockCacheSize", default_value_t = estuary_storage::BLOCK_CACHE_BYTES_DEFAULT)]
+    pub block_cache_size: usize,
+
     /// Downsampling is not supported; setting it is an error.
     #[arg(long = "downsampling.period", hide = true)]
     pub downsampling_period: Vec<String>,

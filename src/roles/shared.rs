@@ -16,6 +16,7 @@ pub async fn open_engine(data_path: &Path, flags: &StorageFlags) -> Result<Arc<E
     let mut config = EngineConfig::new(data_path);
     config.retention = retention_policy(flags);
     config.head_flush_interval = flags.head_flush_interval;
+    config.block_cache_bytes = flags.block_cache_size;
     tokio::task::spawn_blocking(move || Engine::open(config))
         .await
         .map_err(|e| format!("storage start-up task failed: {e}"))?

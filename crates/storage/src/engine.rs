@@ -13,7 +13,7 @@ use crate::wal::{self, reader::replay_segment, record, writer::WalWriter};
 use estuary_types::{Sample, Tenant};
 use parking_lot::{Mutex, RwLock};
 use rocksdb::{
-    BlockBasedOptions, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, Options,
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, Options,
     WriteBatch,
 };
 use std::sync::Arc;
@@ -92,7 +92,7 @@ impl Engine {
                 marker.display()
             )));
         }
-        let db = open_db(&root.join("db"))?;
+        let db = open_db(&root.join("db"), config.block_cache_bytes)?;
         let meta = cf(&db, keys::CF_META);
         let reserved = read_u32(&db, meta, keys::META_NEXT_SERIES_ID)?;
         let sequence = read_u32(&db, meta, keys::META_SEQUENCE)?;
@@ -316,7 +316,8 @@ fn read_u32(db: &DB, cf: &ColumnFamily, key: &[u8]) -> Result<u32, EngineError> 
 /// RocksDB block size of the chunks family: larger blocks compress better.
 const CHUNK_BLOCK_BYTES: usize = 16 << 10;
 
-fn open_db(path: &std::path::Path) -> Result<DB, EngineError> {
+fn open_db(path: &std::path::Path, block_cache_bytes: usize) -> Result<DB, EngineError> {
+    let block_cache = Cache::new_lru_cache(block_cache_bytes);
     let mut options = Options::default();
     options.create_if_missing(true);
     options.create_missing_column_families(true);
@@ -338,6 +339,7 @@ fn open_db(path: &std::path::Path) -> Result<DB, EngineError> {
     index.set_compression_type(DBCompressionType::Zstd);
     let mut table = BlockBasedOptions::default();
     table.set_bloom_filter(10.0, false);
+    table.set_block_cache(&block_cache);
     index.set_block_based_table_factory(&table);
 
     // Chunk bodies are stored uncompressed (`chunk_io`): RocksDB compresses a
@@ -347,13 +349,19 @@ fn open_db(path: &std::path::Path) -> Result<DB, EngineError> {
     chunks.set_compression_type(DBCompressionType::Zstd);
     let mut chunk_table = BlockBasedOptions::default();
     chunk_table.set_bloom_filter(10.0, false);
+    chunk_table.set_block_cache(&block_cache);
     chunk_table.set_block_size(CHUNK_BLOCK_BYTES);
     chunks.set_block_based_table_factory(&chunk_table);
+
+    let mut meta = Options::default();
+    let mut meta_table = BlockBasedOptions::default();
+    meta_table.set_block_cache(&block_cache);
+    meta.set_block_based_table_factory(&meta_table);
 
     let descriptors = vec![
         ColumnFamilyDescriptor::new(keys::CF_INDEX, index),
         ColumnFamilyDescriptor::new(keys::CF_CHUNKS, chunks),
-        ColumnFamilyDescriptor::new(keys::CF_META, Options::default()),
+        ColumnFamilyDescriptor::new(keys::CF_META, meta),
     ];
     DB::open_cf_descriptors(&options, path, descriptors)
         .context(|| format!("open RocksDB at {}", path.display()))

@@ -36,7 +36,7 @@ mod tsdb_status;
 pub mod wal;
 mod write;
 
-pub use config::{EngineConfig, RetentionPolicy};
+pub use config::{BLOCK_CACHE_BYTES_DEFAULT, EngineConfig, RetentionPolicy};
 pub use engine::{Engine, EngineStats, RESTORE_MARKER, now_ms};
 pub use error::EngineError;
 pub use hints::RocksHintStore;

@@ -59,6 +59,8 @@ impl Engine {
         let sequence = self.sequence.fetch_add(1, Ordering::AcqRel);
         let prefix = keys::chunk_day_prefix(tenant, day);
         let mut options = ReadOptions::default();
+        // A merge reads each chunk once; keep the cache for what queries read.
+        options.fill_cache(false);
         if let Some(bound) = keys::prefix_upper_bound(&prefix) {
             options.set_iterate_upper_bound(bound);
         }
