@@ -8,6 +8,8 @@
 //! resolve matchers against the per-day postings and merge chunks with the head
 //! ([`read`]). Background maintenance merges each finished day into one chunk
 //! per series ([`merge`]) and drops days past retention ([`retention`]).
+//! A snapshot ([`Engine::create_snapshot`]) is a flush plus a RocksDB
+//! checkpoint under `<storageDataPath>/snapshots/<name>`.
 //!
 //! The crate knows nothing of HTTP, RPC, PromQL or ingest protocols: it offers
 //! [`Engine`] and, for the rest of the system, [`LocalStorage`], an
@@ -31,6 +33,7 @@ mod prehashed;
 pub mod read;
 mod registry;
 pub mod retention;
+mod snapshot;
 mod tsdb_status;
 pub mod wal;
 mod write;
@@ -40,3 +43,4 @@ pub use engine::{Engine, EngineStats, RESTORE_MARKER, now_ms};
 pub use error::EngineError;
 pub use hints::RocksHintStore;
 pub use local::LocalStorage;
+pub use snapshot::SNAPSHOTS_DIR;
