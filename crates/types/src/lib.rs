@@ -4,6 +4,7 @@
 //! This crate does no I/O and knows nothing of storage, HTTP or PromQL. Every
 //! other crate depends on it, so it stays small and dependency-light.
 
+pub mod calendar;
 pub mod encoding;
 mod labels;
 mod matcher;

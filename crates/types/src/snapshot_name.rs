@@ -3,6 +3,7 @@
 //! also a directory under `<storageDataPath>/snapshots`, so parsing is strict:
 //! nothing else (no dots, no slashes) ever reaches the file system.
 
+use crate::calendar::civil_from_days;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use thiserror::Error;
@@ -86,26 +87,6 @@ impl fmt::Display for SnapshotName {
     }
 }
 
-/// Year, month (1-12) and day (1-31) of a day number counted from 1970-01-01
-/// in the proleptic Gregorian calendar (Howard Hinnant's civil_from_days).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,14 +98,6 @@ mod tests {
         assert!(name.as_str().starts_with("20260821165119-"), "{name}");
         assert_eq!(SnapshotName::parse(name.as_str()), Ok(name.clone()));
         assert_ne!(SnapshotName::new(1_787_331_079_500), name);
-    }
-
-    #[test]
-    fn calendar_edges() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(59), (1970, 3, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
     }
 
     #[test]
