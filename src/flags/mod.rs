@@ -1,8 +1,10 @@
 //! Command-line flags, named as VictoriaMetrics names them.
 
+mod backup;
 mod duration;
 mod retention;
 
+pub use backup::{BackupCliArgs, RestoreCliArgs};
 pub use duration::parse_duration;
 pub use retention::{parse_retention_filter, parse_retention_period};
 
@@ -42,6 +44,12 @@ pub enum Role {
     /// A stateless select node: PromQL and the read API on
     /// `/select/<tenant>/prometheus/...`, fanned out to every storage node.
     Select(SelectArgs),
+    /// Backs up a storage node: takes a snapshot through
+    /// `-snapshot.createURL` and copies it incrementally to `-dst`
+    /// (`s3://bucket/prefix`, `fs:///dir`).
+    Backup(BackupCliArgs),
+    /// Restores a stopped node's `-storageDataPath` from the backup at `-src`.
+    Restore(RestoreCliArgs),
 }
 
 /// Flags of `estuary storage`.
@@ -187,6 +195,10 @@ pub struct StorageFlags {
     /// How often the in-memory head is flushed to compressed chunks.
     #[arg(long = "storage.headFlushInterval", default_value = "10m", value_parser = parse_duration)]
     pub head_flush_interval: Duration,
+
+    /// When set, every `/snapshot/*` call must pass `authKey=<this key>`.
+    #[arg(long = "snapshotAuthKey")]
+    pub snapshot_auth_key: Option<String>,
 
     /// Downsampling is not supported; setting it is an error.
     #[arg(long = "downsampling.period", hide = true)]

@@ -109,6 +109,12 @@ pub fn register_storage_metrics(engine: &Arc<Engine>, data_path: &std::path::Pat
     counter("vm_cache_entries{type=\"storage/hour_metric_ids\"}", |e| {
         e.head_stats().0
     });
+    let weak = Arc::downgrade(engine);
+    registry.gauge_fn("vm_snapshots", move || {
+        weak.upgrade()
+            .and_then(|e| e.list_snapshots().ok())
+            .map_or(0.0, |names| names.len() as f64)
+    });
     let path = data_path.to_path_buf();
     registry.gauge_fn("vm_data_size_bytes{type=\"storage/big\"}", move || {
         dir_bytes(&path) as f64

@@ -32,6 +32,10 @@ pub async fn run(args: SingleArgs) -> Result<(), String> {
         storage: Some(storage),
         single_node: true,
         readiness: None,
+        snapshots: Some(crate::http::snapshot::SnapshotAdmin {
+            engine: engine.clone(),
+            auth_key: args.storage.snapshot_auth_key.clone(),
+        }),
     });
     let served = http::serve(&args.http_listen_addr, app).await;
 

@@ -64,6 +64,10 @@ pub async fn run(args: StorageArgs) -> Result<(), String> {
         storage: Some(storage),
         single_node: false,
         readiness: None,
+        snapshots: Some(crate::http::snapshot::SnapshotAdmin {
+            engine: engine.clone(),
+            auth_key: args.storage.snapshot_auth_key.clone(),
+        }),
     });
     // Whichever server ends first (a signal, or a failure such as a taken
     // port) stops the other, so the node never runs half-served.
