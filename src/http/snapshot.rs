@@ -41,7 +41,7 @@ pub async fn serve(admin: &SnapshotAdmin, path: &str, uri: Uri) -> Response {
     }
     let engine = admin.engine.clone();
     let outcome = match path {
-        "/snapshot/create" => blocking(move || engine.create_snapshot())
+        "/snapshot/create" => create(engine)
             .await
             .map(|name| json!({"status": "ok", "snapshot": name.as_str()})),
         "/snapshot/list" => blocking(move || engine.list_snapshots())
@@ -71,6 +71,26 @@ pub async fn serve(admin: &SnapshotAdmin, path: &str, uri: Uri) -> Response {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(msg) => failure(StatusCode::INTERNAL_SERVER_ERROR, msg),
     }
+}
+
+/// Creates a snapshot in a task of its own: when the client goes away
+/// before the answer (the handler is dropped), the task finds nobody to hand
+/// the name to and deletes the snapshot again, so no orphan is left.
+async fn create(engine: Arc<Engine>) -> Result<SnapshotName, String> {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let creator = engine.clone();
+        let created = blocking(move || creator.create_snapshot()).await;
+        if let Err(Ok(name)) = reply.send(created) {
+            tracing::warn!(snapshot = %name, "the client left before the answer; deleting the snapshot");
+            if let Err(error) = blocking(move || engine.delete_snapshot(&name)).await {
+                tracing::error!(%error, "cannot delete the unclaimed snapshot");
+            }
+        }
+    });
+    answer
+        .await
+        .unwrap_or_else(|_| Err("the snapshot task ended without an answer".into()))
 }
 
 async fn blocking<T: Send + 'static>(
