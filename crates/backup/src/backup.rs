@@ -4,12 +4,12 @@
 use crate::error::{BackupError, StoreContext};
 use crate::layout::{BACKUP_COMPLETE, BACKUP_METADATA};
 use crate::location::{Location, S3Options};
-use crate::plan::plan_backup;
+use crate::plan::{BackupPlan, plan_backup, plan_sync};
 use crate::{local_files, remote, snapshot_client, transfer};
 use estuary_types::SnapshotName;
 use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectStoreExt, PutPayload};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What `estuary backup` was asked to do.
@@ -36,8 +36,8 @@ pub struct BackupArgs {
 /// What a backup did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct BackupSummary {
-    /// The snapshot backed up.
-    pub snapshot: String,
+    /// The snapshot backed up, or the origin copied.
+    pub source: String,
     /// Files uploaded.
     pub uploaded_files: usize,
     /// Bytes uploaded.
@@ -58,6 +58,16 @@ pub async fn run(args: &BackupArgs) -> Result<BackupSummary, BackupError> {
     let origin = match &args.origin {
         Some(url) => {
             let origin = Location::open(url, &args.s3)?;
+            let (a, b) = (origin.prefix.as_ref(), dst.prefix.as_ref());
+            let nested = |outer: &str, inner: &str| {
+                outer.is_empty() || inner == outer || inner.starts_with(&format!("{outer}/"))
+            };
+            if origin.container == dst.container && (nested(a, b) || nested(b, a)) {
+                return Err(BackupError::Config(format!(
+                    "-origin {url} and -dst {} overlap; give them separate prefixes",
+                    args.dst
+                )));
+            }
             if origin.container != dst.container {
                 return Err(BackupError::Config(format!(
                     "-origin {url} and -dst {} must be in the same bucket for server-side copies",
@@ -68,12 +78,15 @@ pub async fn run(args: &BackupArgs) -> Result<BackupSummary, BackupError> {
         }
         None => None,
     };
-    let (name, created) = match (&args.snapshot_name, &args.snapshot_create_url) {
-        (Some(name), _) => (parse_name(name)?, false),
-        (None, Some(url)) => (snapshot_client::create(url).await?, true),
-        (None, None) => {
+    let (name, created) = match (&args.snapshot_name, &args.snapshot_create_url, &origin) {
+        (Some(name), _, _) => (parse_name(name)?, false),
+        (None, Some(url), _) => (snapshot_client::create(url).await?, true),
+        (None, None, Some(origin)) => return sync_from_origin(args, &dst, origin).await,
+        (None, None, None) => {
             return Err(BackupError::Config(
-                "set -snapshot.createURL (or -snapshotName for an existing snapshot)".into(),
+                "set -snapshot.createURL (or -snapshotName for an existing snapshot, \
+                 or -origin alone to copy an existing backup)"
+                    .into(),
             ));
         }
     };
@@ -109,7 +122,6 @@ async fn copy_snapshot(
             root.display()
         )));
     }
-    let started = unix_seconds();
     let local = local_files::walk(&root, &[])?;
     let dst_listing = remote::list(dst).await?;
     let origin_listing = match origin {
@@ -117,8 +129,40 @@ async fn copy_snapshot(
         None => None,
     };
     let plan = plan_backup(&local, &dst_listing, origin_listing.as_ref());
+    execute(args, &plan, dst, origin, Some(&root), name.as_str()).await
+}
 
-    // Until the end, the destination is not a complete backup.
+/// `-origin` without a snapshot: make `dst` a copy of the complete backup at
+/// `origin`, server-side.
+async fn sync_from_origin(
+    args: &BackupArgs,
+    dst: &Location,
+    origin: &Location,
+) -> Result<BackupSummary, BackupError> {
+    let origin_listing = remote::list(origin).await?;
+    if !origin_listing.is_complete() {
+        return Err(BackupError::Backup(format!(
+            "-origin {} is not a complete backup (no {BACKUP_COMPLETE})",
+            origin.url
+        )));
+    }
+    tracing::info!(origin = %origin.url, dst = %args.dst, "server-side copy started");
+    let plan = plan_sync(&origin_listing, &remote::list(dst).await?);
+    execute(args, &plan, dst, Some(origin), None, &origin.url).await
+}
+
+/// Carries out a plan: the completion marker goes first and comes back last.
+/// `root` is the snapshot directory uploads read from (none for a copy
+/// between backups, which uploads nothing).
+async fn execute(
+    args: &BackupArgs,
+    plan: &BackupPlan,
+    dst: &Location,
+    origin: Option<&Location>,
+    root: Option<&Path>,
+    source: &str,
+) -> Result<BackupSummary, BackupError> {
+    let started = unix_seconds();
     delete_key(dst, BACKUP_COMPLETE).await?;
     let concurrency = args.concurrency.max(1);
     futures::stream::iter(plan.delete.iter().map(|key| delete_key(dst, key)))
@@ -135,22 +179,25 @@ async fn copy_snapshot(
         .try_collect::<Vec<()>>()
         .await?;
     }
-    futures::stream::iter(plan.upload.iter().map(|file| {
-        tracing::debug!(file = %file.path, bytes = file.size, "uploading");
-        transfer::upload(dst, root.join(&file.path), &file.path, file.size)
-    }))
-    .buffer_unordered(concurrency)
-    .try_collect::<Vec<()>>()
-    .await?;
+    if let Some(root) = root {
+        futures::stream::iter(plan.upload.iter().map(|file| {
+            tracing::debug!(file = %file.path, bytes = file.size, "uploading");
+            transfer::upload(dst, root.join(&file.path), &file.path, file.size)
+        }))
+        .buffer_unordered(concurrency)
+        .try_collect::<Vec<()>>()
+        .await?;
+    }
 
-    let metadata = format!(
-        "{{\"snapshot\":\"{name}\",\"created_at\":{started},\"completed_at\":{}}}\n",
-        unix_seconds()
-    );
-    put_marker(dst, BACKUP_METADATA, metadata.into_bytes()).await?;
+    let metadata = serde_json::json!({
+        "source": source,
+        "created_at": started,
+        "completed_at": unix_seconds(),
+    });
+    put_marker(dst, BACKUP_METADATA, metadata.to_string().into_bytes()).await?;
     put_marker(dst, BACKUP_COMPLETE, Vec::new()).await?;
     let summary = BackupSummary {
-        snapshot: name.to_string(),
+        source: source.to_string(),
         uploaded_files: plan.upload.len(),
         uploaded_bytes: plan.upload.iter().map(|f| f.size).sum(),
         copied_files: plan.copy.len(),
@@ -158,7 +205,7 @@ async fn copy_snapshot(
         deleted_objects: plan.delete.len(),
     };
     tracing::info!(
-        snapshot = %name,
+        source,
         uploaded_files = summary.uploaded_files,
         uploaded_bytes = summary.uploaded_bytes,
         copied_files = summary.copied_files,

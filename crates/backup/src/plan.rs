@@ -59,6 +59,27 @@ pub fn plan_backup(local: &[LocalFile], dst: &Listing, origin: Option<&Listing>)
     plan
 }
 
+/// Plans a server-side copy of the complete backup `origin` into `dst`:
+/// what a backup of the same files would do, with every file fetched from
+/// the origin (there is no local copy to upload from).
+pub fn plan_sync(origin: &Listing, dst: &Listing) -> BackupPlan {
+    let files: Vec<LocalFile> = origin
+        .files
+        .iter()
+        .map(|(path, parts)| LocalFile {
+            path: path.clone(),
+            size: parts.first().map_or(0, |p| p.file_size),
+        })
+        .collect();
+    let mut plan = plan_backup(&files, dst, Some(origin));
+    for file in std::mem::take(&mut plan.upload) {
+        if let Some(parts) = origin.files.get(&file.path) {
+            plan.copy.push((file.path, parts.clone()));
+        }
+    }
+    plan
+}
+
 /// The operations of one restore run.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct RestorePlan {
@@ -189,6 +210,23 @@ mod tests {
         assert_eq!(plan.copy.len(), 1);
         assert_eq!(plan.copy[0].0, "db/1.sst");
         assert_eq!(plan.upload, vec![file("db/CURRENT", 16)]);
+    }
+
+    #[test]
+    fn a_sync_copies_everything_the_destination_lacks() {
+        let origin = listing(&[
+            file("db/1.sst", 5),
+            file("db/2.sst", 25),
+            file("db/CURRENT", 16),
+        ]);
+        let dst = listing(&[file("db/1.sst", 5), file("db/9.sst", 3)]);
+        let plan = plan_sync(&origin, &dst);
+        assert!(plan.upload.is_empty());
+        let copied: Vec<&str> = plan.copy.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(copied, vec!["db/2.sst", "db/CURRENT"]);
+        assert_eq!(plan.copy[0].1.len(), 3);
+        assert_eq!(plan.reused, vec![file("db/1.sst", 5)]);
+        assert_eq!(plan.delete, vec![part_key("db/9.sst", &parts_of(3, 10)[0])]);
     }
 
     #[test]
