@@ -6,6 +6,7 @@ mod common;
 
 use common::api::{self, SeriesMap};
 use common::cli::{self, Finished};
+use common::cluster::{Cluster, ClusterSpec};
 use common::estuary::Estuary;
 use common::s3::S3Server;
 use std::collections::{BTreeMap, BTreeSet};
@@ -143,6 +144,33 @@ fn an_incremental_backup_restores_to_what_was_there() {
         "{}",
         second.output
     );
+
+    // -origin alone copies that backup server-side into another prefix.
+    let copied = cli::run(&[
+        "backup".into(),
+        format!("-storageDataPath={}", estuary.data_path().display()),
+        format!("-origin=s3://{BUCKET}/{PREFIX}"),
+        format!("-dst=s3://{BUCKET}/daily/node-1"),
+        format!("-customS3Endpoint={}", s3.endpoint()),
+    ]);
+    assert!(
+        copied.success,
+        "server-side copy failed:\n{}",
+        copied.output
+    );
+    assert_eq!(
+        copied.logged_number("backup complete", "copied_files"),
+        after_second.len() as u64
+    );
+    assert_eq!(copied.logged_number("backup complete", "uploaded_files"), 0);
+    let strip = |prefix: &str| -> Vec<(String, u64)> {
+        s3.list(BUCKET, prefix)
+            .into_iter()
+            .filter(|(key, _)| !key.ends_with("backup_metadata.ignore"))
+            .map(|(key, size)| (key[prefix.len()..].to_string(), size))
+            .collect()
+    };
+    assert_eq!(strip(PREFIX), strip("daily/node-1"));
 
     // Data written after the backup is not restored.
     ingest(&estuary, "after_second_backup", 5, &second_times);
@@ -340,5 +368,66 @@ fn snapshot_endpoints_answer_in_victoriametrics_shapes() {
     assert_eq!(
         api::self_metric_sum(&estuary.base(), "vm_snapshots", &[]),
         0.0
+    );
+}
+
+#[test]
+fn a_storage_node_is_backed_up_through_its_protected_snapshot_url() {
+    let s3 = S3Server::start();
+    s3.create_bucket(BUCKET);
+    let mut cluster = Cluster::start_with(&ClusterSpec {
+        storage: 1,
+        insert: 1,
+        select: 1,
+        replication_factor: 1,
+        storage_args: vec!["-snapshotAuthKey=sesame".into()],
+        ..ClusterSpec::default()
+    });
+    let now = common::now_ms();
+    let text: String = (0..10)
+        .map(|i| format!("stored{{instance=\"i{i}\"}} {i} {}\n", now - 60_000))
+        .collect();
+    let url = format!(
+        "{}/api/v1/import/prometheus",
+        cluster.insert[0].insert_base("0")
+    );
+    api::assert_ingested(&api::import_text(&url, &text), "cluster import");
+    cluster.force_flush();
+    let select_base = cluster.select[0].select_base("0");
+    let expected = api::export(&select_base, &["{__name__!=\"\"}"], None);
+    assert_eq!(expected.len(), 10);
+
+    let storage = &mut cluster.storage[0];
+    let refused = api::get(&storage.url("/snapshot/list"), &[]);
+    assert_eq!(refused.status, 401, "{refused:?}");
+    let data = storage.data_path().to_path_buf();
+    let done = cli::run(&[
+        "backup".into(),
+        format!("-storageDataPath={}", data.display()),
+        format!(
+            "-snapshot.createURL={}?authKey=sesame",
+            storage.url("/snapshot/create")
+        ),
+        format!("-dst=s3://{BUCKET}/{PREFIX}"),
+        format!("-customS3Endpoint={}", s3.endpoint()),
+    ]);
+    assert!(done.success, "backup failed:\n{}", done.output);
+    let listed = api::get(&storage.url("/snapshot/list"), &[("authKey", "sesame")]);
+    assert!(listed.body.contains("\"snapshots\":[]"), "{listed:?}");
+
+    assert!(storage.stop().success());
+    wipe(&data);
+    let restored = cli::run(&[
+        "restore".into(),
+        format!("-src=s3://{BUCKET}/{PREFIX}"),
+        format!("-storageDataPath={}", data.display()),
+        format!("-customS3Endpoint={}", s3.endpoint()),
+    ]);
+    assert!(restored.success, "restore failed:\n{}", restored.output);
+    storage.restart();
+    api::assert_series_eq(
+        &expected,
+        &api::export(&select_base, &["{__name__!=\"\"}"], None),
+        "export through select after restoring the storage node",
     );
 }
