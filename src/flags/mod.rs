@@ -196,6 +196,11 @@ pub struct StorageFlags {
     #[arg(long = "storage.headFlushInterval", default_value = "10m", value_parser = parse_duration)]
     pub head_flush_interval: Duration,
 
+    /// Snapshots older than this are deleted automatically (checked every
+    /// minute); 0 keeps them until deleted.
+    #[arg(long = "snapshotsMaxAge", default_value = "0s", value_parser = parse_duration)]
+    pub snapshots_max_age: Duration,
+
     /// When set, every `/snapshot/*` call must pass `authKey=<this key>`.
     #[arg(long = "snapshotAuthKey")]
     pub snapshot_auth_key: Option<String>,

@@ -22,6 +22,35 @@ pub async fn open_engine(data_path: &Path, flags: &StorageFlags) -> Result<Arc<E
         .map_err(|e| format!("cannot open storage at {}: {e}", data_path.display()))
 }
 
+/// Deletes snapshots older than `max_age` every minute, for as long as the
+/// engine is open; nothing when `max_age` is zero (`-snapshotsMaxAge`).
+pub fn expire_snapshots(engine: &Arc<Engine>, max_age: std::time::Duration) {
+    if max_age.is_zero() {
+        return;
+    }
+    let weak = Arc::downgrade(engine);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let Some(engine) = weak.upgrade() else {
+                return;
+            };
+            let swept =
+                tokio::task::spawn_blocking(move || engine.delete_snapshots_older_than(max_age))
+                    .await;
+            match swept {
+                Ok(Ok(0)) => {}
+                Ok(Ok(deleted)) => {
+                    tracing::info!(deleted, "deleted snapshots past -snapshotsMaxAge")
+                }
+                Ok(Err(error)) => tracing::error!(%error, "cannot delete old snapshots"),
+                Err(error) => tracing::error!(%error, "snapshot expiry task failed"),
+            }
+        }
+    });
+}
+
 /// Flushes and closes the engine.
 pub async fn close_engine(engine: Arc<Engine>) -> Result<(), String> {
     tokio::task::spawn_blocking(move || engine.close())

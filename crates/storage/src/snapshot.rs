@@ -10,6 +10,7 @@ use crate::flush::WritesPaused;
 use estuary_types::SnapshotName;
 use rocksdb::checkpoint::Checkpoint;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The directory under the data path that holds the snapshots.
 pub const SNAPSHOTS_DIR: &str = "snapshots";
@@ -71,6 +72,25 @@ impl Engine {
             .io_context(|| format!("delete snapshot {}", path.display()))?;
         tracing::info!(snapshot = %name, "deleted snapshot");
         Ok(())
+    }
+
+    /// Deletes the snapshots created more than `max_age` ago (by their
+    /// directory's modification time); returns how many went.
+    pub fn delete_snapshots_older_than(&self, max_age: Duration) -> Result<usize, EngineError> {
+        let mut deleted = 0;
+        for name in self.list_snapshots()? {
+            let path = self.snapshots_dir().join(name.as_str());
+            let age = std::fs::metadata(&path)
+                .and_then(|meta| meta.modified())
+                .io_context(|| format!("inspect snapshot {}", path.display()))?
+                .elapsed()
+                .unwrap_or_default();
+            if age >= max_age {
+                self.delete_snapshot(&name)?;
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
     }
 
     /// Deletes every snapshot (and any left half-written by a crash).
@@ -173,6 +193,15 @@ mod tests {
         assert!(engine.list_snapshots().expect("list").is_empty());
         let unknown = SnapshotName::new(now);
         assert!(engine.delete_snapshot(&unknown).is_err());
+        engine.create_snapshot().expect("snapshot");
+        let hour = Duration::from_secs(3600);
+        assert_eq!(engine.delete_snapshots_older_than(hour).expect("expire"), 0);
+        assert_eq!(
+            engine
+                .delete_snapshots_older_than(Duration::ZERO)
+                .expect("expire"),
+            1
+        );
         engine.create_snapshot().expect("snapshot");
         engine.delete_all_snapshots().expect("delete all");
         assert!(engine.list_snapshots().expect("list").is_empty());
