@@ -145,8 +145,10 @@ pub fn register_storage_metrics(engine: &Arc<Engine>, data_path: &std::path::Pat
             .map_or(0.0, |names| names.len() as f64)
     });
     let path = data_path.to_path_buf();
+    // Snapshots are hard links of the live files: counting them would count
+    // the same bytes twice.
     registry.gauge_fn("vm_data_size_bytes{type=\"storage/big\"}", move || {
-        dir_bytes(&path) as f64
+        dir_bytes(&path) as f64 - dir_bytes(&path.join(estuary_storage::SNAPSHOTS_DIR)) as f64
     });
 }
 

@@ -3,7 +3,7 @@
 
 use crate::error::{BackupError, StoreContext};
 use crate::layout::{BACKUP_COMPLETE, BACKUP_METADATA};
-use crate::location::{Location, S3Options};
+use crate::location::{Access, Location, S3Options};
 use crate::plan::{BackupPlan, plan_backup, plan_sync};
 use crate::{local_files, remote, snapshot_client, transfer};
 use estuary_types::SnapshotName;
@@ -53,11 +53,11 @@ pub struct BackupSummary {
 /// Runs a backup. The snapshot is deleted afterwards if this run created it,
 /// whether the backup succeeded or not.
 pub async fn run(args: &BackupArgs) -> Result<BackupSummary, BackupError> {
-    let dst = Location::open(&args.dst, &args.s3)?;
+    let dst = Location::open(&args.dst, &args.s3, Access::Write)?;
     dst.refuse_inside(&args.storage_data_path)?;
     let origin = match &args.origin {
         Some(url) => {
-            let origin = Location::open(url, &args.s3)?;
+            let origin = Location::open(url, &args.s3, Access::Read)?;
             let (a, b) = (origin.prefix.as_ref(), dst.prefix.as_ref());
             let nested = |outer: &str, inner: &str| {
                 outer.is_empty() || inner == outer || inner.starts_with(&format!("{outer}/"))

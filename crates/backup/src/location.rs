@@ -24,6 +24,15 @@ pub struct S3Options {
     pub config_profile: Option<String>,
 }
 
+/// Whether a location is written to (a backup's `-dst`) or only read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read only: a local directory must exist.
+    Read,
+    /// Written: a missing local directory is created.
+    Write,
+}
+
 /// An opened backup location.
 #[derive(Debug, Clone)]
 pub struct Location {
@@ -41,8 +50,9 @@ pub struct Location {
 }
 
 impl Location {
-    /// Parses and opens `url`.
-    pub fn open(url: &str, s3: &S3Options) -> Result<Location, BackupError> {
+    /// Parses and opens `url`; a local directory is created only for
+    /// [`Access::Write`].
+    pub fn open(url: &str, s3: &S3Options, access: Access) -> Result<Location, BackupError> {
         if let Some(rest) = url.strip_prefix("s3://") {
             return open_s3(url, rest, s3);
         }
@@ -62,10 +72,18 @@ impl Location {
                 "fs:// URL {url:?} must hold an absolute path (fs:///dir)"
             )));
         }
-        std::fs::create_dir_all(path).map_err(|source| BackupError::Io {
-            context: format!("create backup directory {path}"),
-            source,
-        })?;
+        match access {
+            Access::Write => std::fs::create_dir_all(path).map_err(|source| BackupError::Io {
+                context: format!("create backup directory {path}"),
+                source,
+            })?,
+            Access::Read if !Path::new(path).is_dir() => {
+                return Err(BackupError::Backup(format!(
+                    "backup directory {path} does not exist"
+                )));
+            }
+            Access::Read => {}
+        }
         let dir = std::fs::canonicalize(path).map_err(|source| BackupError::Io {
             context: format!("resolve backup directory {path}"),
             source,
@@ -179,7 +197,10 @@ mod tests {
             "s3:///prefix",
             "fs://relative",
         ] {
-            assert!(Location::open(bad, &s3).is_err(), "{bad:?} accepted");
+            assert!(
+                Location::open(bad, &s3, Access::Write).is_err(),
+                "{bad:?} accepted"
+            );
         }
     }
 
@@ -190,7 +211,8 @@ mod tests {
             force_path_style: true,
             ..S3Options::default()
         };
-        let location = Location::open("s3://bucket/cluster1/node-3/", &s3).expect("open");
+        let location =
+            Location::open("s3://bucket/cluster1/node-3/", &s3, Access::Read).expect("open");
         let key = location.key("db/1.sst/x");
         assert_eq!(key.as_ref(), "cluster1/node-3/db/1.sst/x");
         assert_eq!(location.relative(&key), Some("db/1.sst/x"));
@@ -204,12 +226,23 @@ mod tests {
     fn a_local_backup_inside_the_data_path_is_refused() {
         let data = tempfile::tempdir().expect("temp dir");
         let inside = data.path().join("backup");
-        let location = Location::open(&format!("fs://{}", inside.display()), &S3Options::default())
-            .expect("open");
+        let location = Location::open(
+            &format!("fs://{}", inside.display()),
+            &S3Options::default(),
+            Access::Write,
+        )
+        .expect("open");
         assert!(location.refuse_inside(data.path()).is_err());
         let other = tempfile::tempdir().expect("temp dir");
-        let location = Location::open(&other.path().display().to_string(), &S3Options::default())
-            .expect("open");
+        let location = Location::open(
+            &other.path().display().to_string(),
+            &S3Options::default(),
+            Access::Read,
+        )
+        .expect("open");
+        let missing = other.path().join("missing").display().to_string();
+        assert!(Location::open(&missing, &S3Options::default(), Access::Read).is_err());
+        assert!(!other.path().join("missing").exists());
         assert!(location.refuse_inside(data.path()).is_ok());
     }
 }

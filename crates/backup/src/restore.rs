@@ -1,7 +1,7 @@
 //! `estuary restore`: make a stopped node's data directory equal to a backup.
 
 use crate::error::{BackupError, IoContext};
-use crate::location::{Location, S3Options};
+use crate::location::{Access, Location, S3Options};
 use crate::plan::plan_restore;
 use crate::{local_files, remote, transfer};
 use estuary_storage::RESTORE_MARKER;
@@ -39,7 +39,7 @@ pub struct RestoreSummary {
 /// Runs a restore. The node must be stopped: the marker written first keeps
 /// it from starting until the data directory is whole again.
 pub async fn run(args: &RestoreArgs) -> Result<RestoreSummary, BackupError> {
-    let src = Location::open(&args.src, &args.s3)?;
+    let src = Location::open(&args.src, &args.s3, Access::Read)?;
     let data = &args.storage_data_path;
     std::fs::create_dir_all(data).io_context(|| format!("create {}", data.display()))?;
     src.refuse_inside(data)?;
