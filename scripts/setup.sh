@@ -37,3 +37,10 @@ for svc in victoria-metrics prometheus prometheus-node-exporter prometheus-alert
 done
 
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
+
+# The backup tests need a real S3-protocol server on loopback: moto's
+# standalone server, from PyPI.
+if ! python3 -c 'import moto.server, flask' >/dev/null 2>&1; then
+  echo "setup: installing moto[server] (S3 server for the backup tests)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'moto[server]>=5,<6' >/dev/null
+fi

@@ -2,7 +2,8 @@
 //!
 //! `estuary single` runs storage, insert and select in one process with
 //! in-process calls; `estuary storage`, `estuary insert` and `estuary select`
-//! are the roles of a cluster, joined by gRPC. Flags follow VictoriaMetrics's names and accept its
+//! are the roles of a cluster, joined by gRPC; `estuary backup` and
+//! `estuary restore` copy a storage node's snapshot to and from object storage. Flags follow VictoriaMetrics's names and accept its
 //! single-dash form (`-storageDataPath=/data`) as well as `--storageDataPath`.
 
 mod flags;
@@ -36,6 +37,8 @@ fn main() -> ExitCode {
             flags::Role::Storage(args) => roles::storage::run(args).await,
             flags::Role::Insert(args) => roles::insert::run(args).await,
             flags::Role::Select(args) => roles::select::run(args).await,
+            flags::Role::Backup(args) => roles::backup::run_backup(args).await,
+            flags::Role::Restore(args) => roles::backup::run_restore(args).await,
         }
     });
     match result {

@@ -1,8 +1,10 @@
 //! Command-line flags, named as VictoriaMetrics names them.
 
+mod backup;
 mod duration;
 mod retention;
 
+pub use backup::{BackupCliArgs, RestoreCliArgs};
 pub use duration::parse_duration;
 pub use retention::{parse_retention_filter, parse_retention_period};
 
@@ -42,6 +44,12 @@ pub enum Role {
     /// A stateless select node: PromQL and the read API on
     /// `/select/<tenant>/prometheus/...`, fanned out to every storage node.
     Select(SelectArgs),
+    /// Backs up a storage node: takes a snapshot through
+    /// `-snapshot.createURL` and copies it incrementally to `-dst`
+    /// (`s3://bucket/prefix`, `fs:///dir`).
+    Backup(BackupCliArgs),
+    /// Restores a stopped node's `-storageDataPath` from the backup at `-src`.
+    Restore(RestoreCliArgs),
 }
 
 /// Flags of `estuary storage`.
@@ -192,6 +200,15 @@ pub struct StorageFlags {
     /// blocks), shared by all of its data.
     #[arg(long = "storage.blockCacheSize", default_value_t = estuary_storage::BLOCK_CACHE_BYTES_DEFAULT)]
     pub block_cache_size: usize,
+
+    /// Snapshots older than this are deleted automatically (checked every
+    /// minute); 0 keeps them until deleted.
+    #[arg(long = "snapshotsMaxAge", default_value = "0s", value_parser = parse_duration)]
+    pub snapshots_max_age: Duration,
+
+    /// When set, every `/snapshot/*` call must pass `authKey=<this key>`.
+    #[arg(long = "snapshotAuthKey")]
+    pub snapshot_auth_key: Option<String>,
 
     /// Downsampling is not supported; setting it is an error.
     #[arg(long = "downsampling.period", hide = true)]

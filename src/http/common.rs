@@ -75,6 +75,10 @@ pub async fn serve(components: &Components, request: Request<Body>) -> Response 
             Some(storage) => admin_result(storage.force_merge().await),
             None => unsupported_path(&path),
         },
+        _ if super::snapshot::is_snapshot_path(&path) => match &components.snapshots {
+            Some(admin) => super::snapshot::serve(admin, &path, request.uri().clone()).await,
+            None => unsupported_path(&path),
+        },
         "/-/reload" if matches!(*request.method(), Method::GET | Method::POST) => {
             StatusCode::NO_CONTENT.into_response()
         }

@@ -5,6 +5,7 @@
 
 pub mod common;
 pub mod routing;
+pub mod snapshot;
 
 use axum::Router;
 use axum::body::Body;
@@ -28,6 +29,8 @@ pub struct Components {
     /// What `/ready` checks beyond the process being up: `Err` with the
     /// reason makes it answer 503. `None` is always ready.
     pub readiness: Option<Readiness>,
+    /// The snapshot endpoints, on roles that store data.
+    pub snapshots: Option<snapshot::SnapshotAdmin>,
 }
 
 /// A readiness check: `Ok` when the process can do its job now.

@@ -45,6 +45,7 @@ pub async fn run(args: InsertArgs) -> Result<(), String> {
         storage: Some(storage),
         single_node: false,
         readiness: Some(readiness),
+        snapshots: None,
     });
     http::serve(&args.http_listen_addr, app).await
 }

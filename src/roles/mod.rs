@@ -1,5 +1,6 @@
 //! One module per process role.
 
+pub mod backup;
 mod cluster_client;
 pub mod insert;
 pub mod select;

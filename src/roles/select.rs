@@ -43,6 +43,7 @@ pub async fn run(args: SelectArgs) -> Result<(), String> {
         storage: Some(storage),
         single_node: false,
         readiness: Some(readiness),
+        snapshots: None,
     });
     http::serve(&args.http_listen_addr, app).await
 }

@@ -23,6 +23,35 @@ pub async fn open_engine(data_path: &Path, flags: &StorageFlags) -> Result<Arc<E
         .map_err(|e| format!("cannot open storage at {}: {e}", data_path.display()))
 }
 
+/// Deletes snapshots older than `max_age` every minute, for as long as the
+/// engine is open; nothing when `max_age` is zero (`-snapshotsMaxAge`).
+pub fn expire_snapshots(engine: &Arc<Engine>, max_age: std::time::Duration) {
+    if max_age.is_zero() {
+        return;
+    }
+    let weak = Arc::downgrade(engine);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let Some(engine) = weak.upgrade() else {
+                return;
+            };
+            let swept =
+                tokio::task::spawn_blocking(move || engine.delete_snapshots_older_than(max_age))
+                    .await;
+            match swept {
+                Ok(Ok(0)) => {}
+                Ok(Ok(deleted)) => {
+                    tracing::info!(deleted, "deleted snapshots past -snapshotsMaxAge")
+                }
+                Ok(Err(error)) => tracing::error!(%error, "cannot delete old snapshots"),
+                Err(error) => tracing::error!(%error, "snapshot expiry task failed"),
+            }
+        }
+    });
+}
+
 /// Flushes and closes the engine.
 pub async fn close_engine(engine: Arc<Engine>) -> Result<(), String> {
     tokio::task::spawn_blocking(move || engine.close())
@@ -110,9 +139,17 @@ pub fn register_storage_metrics(engine: &Arc<Engine>, data_path: &std::path::Pat
     counter("vm_cache_entries{type=\"storage/hour_metric_ids\"}", |e| {
         e.head_stats().0
     });
+    let weak = Arc::downgrade(engine);
+    registry.gauge_fn("vm_snapshots", move || {
+        weak.upgrade()
+            .and_then(|e| e.list_snapshots().ok())
+            .map_or(0.0, |names| names.len() as f64)
+    });
     let path = data_path.to_path_buf();
+    // Snapshots are hard links of the live files: counting them would count
+    // the same bytes twice.
     registry.gauge_fn("vm_data_size_bytes{type=\"storage/big\"}", move || {
-        dir_bytes(&path) as f64
+        dir_bytes(&path) as f64 - dir_bytes(&path.join(estuary_storage::SNAPSHOTS_DIR)) as f64
     });
 }
 

@@ -2,7 +2,8 @@
 //! in-process calls through the same `Storage` trait the cluster uses over RPC.
 
 use super::shared::{
-    close_engine, insert_config, open_engine, register_storage_metrics, select_config,
+    close_engine, expire_snapshots, insert_config, open_engine, register_storage_metrics,
+    select_config,
 };
 use crate::flags::SingleArgs;
 use crate::http::{self, Components};
@@ -14,6 +15,7 @@ use std::sync::Arc;
 pub async fn run(args: SingleArgs) -> Result<(), String> {
     let engine = open_engine(&args.storage_data_path, &args.storage).await?;
     register_storage_metrics(&engine, &args.storage_data_path);
+    expire_snapshots(&engine, args.storage.snapshots_max_age);
     crate::self_metrics::register("victoria-metrics");
 
     let storage: Arc<dyn Storage> = Arc::new(LocalStorage::new(engine.clone()));
@@ -32,6 +34,10 @@ pub async fn run(args: SingleArgs) -> Result<(), String> {
         storage: Some(storage),
         single_node: true,
         readiness: None,
+        snapshots: Some(crate::http::snapshot::SnapshotAdmin {
+            engine: engine.clone(),
+            auth_key: args.storage.snapshot_auth_key.clone(),
+        }),
     });
     let served = http::serve(&args.http_listen_addr, app).await;
 

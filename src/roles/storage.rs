@@ -3,7 +3,7 @@
 //! readiness, metrics and the admin calls. Rows it stands in for other nodes
 //! are kept in `<storageDataPath>/hints` until an insert node hands them over.
 
-use super::shared::{close_engine, open_engine, register_storage_metrics};
+use super::shared::{close_engine, expire_snapshots, open_engine, register_storage_metrics};
 use crate::flags::StorageArgs;
 use crate::http::{self, Components};
 use estuary_rpc::StorageService;
@@ -18,6 +18,7 @@ pub async fn run(args: StorageArgs) -> Result<(), String> {
     let data_path = args.storage_data_path.clone();
     let engine = open_engine(&data_path, &args.storage).await?;
     register_storage_metrics(&engine, &data_path);
+    expire_snapshots(&engine, args.storage.snapshots_max_age);
     crate::self_metrics::register("vmstorage");
     let hints_dir = data_path.join("hints");
     let hints: Arc<dyn HintStore> = Arc::new(
@@ -64,6 +65,10 @@ pub async fn run(args: StorageArgs) -> Result<(), String> {
         storage: Some(storage),
         single_node: false,
         readiness: None,
+        snapshots: Some(crate::http::snapshot::SnapshotAdmin {
+            engine: engine.clone(),
+            auth_key: args.storage.snapshot_auth_key.clone(),
+        }),
     });
     // Whichever server ends first (a signal, or a failure such as a taken
     // port) stops the other, so the node never runs half-served.

@@ -125,6 +125,14 @@ impl Node {
         }
     }
 
+    /// The data directory of a storage node (kept across restarts).
+    pub fn data_path(&self) -> &Path {
+        self.data_dir
+            .as_ref()
+            .map(|dir| dir.path())
+            .unwrap_or_else(|| panic!("{} stores no data", self.name))
+    }
+
     /// The node's name in messages (`storage-1`, `insert-2`, ...).
     pub fn name(&self) -> &str {
         &self.name

@@ -17,12 +17,15 @@
 //! - [`writer`]: a remote-write client thread that fails over between URLs.
 //! - [`answers`]: PromQL answers as comparable series, with `isPartial`.
 //! - [`mirror`]: vmagent writing the same data to a cluster and a single node.
+//! - [`s3`]: a real S3-protocol server (moto) for backups.
+//! - [`cli`]: the one-shot `estuary backup` and `estuary restore` commands.
 //!
 //! Every test file uses a different subset, so unused items are expected.
 #![allow(dead_code)]
 
 pub mod answers;
 pub mod api;
+pub mod cli;
 pub mod cluster;
 pub mod estuary;
 pub mod mirror;
@@ -31,6 +34,7 @@ pub mod peers;
 pub mod process;
 pub mod remote_write;
 pub mod replicas;
+pub mod s3;
 pub mod writer;
 
 use std::net::TcpListener;

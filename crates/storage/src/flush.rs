@@ -16,12 +16,33 @@ use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+/// Whether the caller of [`Engine::flush_locked`] already holds the apply
+/// gate exclusively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WritesPaused {
+    /// The caller holds it: writers are already waiting.
+    Yes,
+    /// The flush takes it for the WAL rotation only.
+    No,
+}
+
 impl Engine {
     /// Flushes the head into chunks and truncates the WAL.
     pub fn flush(&self) -> Result<(), EngineError> {
         let _maintenance = self.maintenance_lock.lock();
+        self.flush_locked(WritesPaused::No)
+    }
+
+    /// The flush, with the maintenance lock held by the caller. With
+    /// [`WritesPaused::Yes`] the caller also holds the apply gate exclusively
+    /// (a snapshot does, so nothing lands between the flush and its
+    /// checkpoint); otherwise writes pause only while the WAL rotates.
+    pub(crate) fn flush_locked(&self, paused: WritesPaused) -> Result<(), EngineError> {
         let (closed_segment, snapshot, counts) = {
-            let _gate = self.apply_gate.write();
+            let _gate = match paused {
+                WritesPaused::Yes => None,
+                WritesPaused::No => Some(self.apply_gate.write()),
+            };
             let closed = self.wal.rotate().io_context(|| "rotate the WAL".into())?;
             let (snapshot, counts) = self.head.snapshot();
             (closed, snapshot, counts)

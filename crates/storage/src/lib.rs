@@ -9,6 +9,8 @@
 //! ([`read`]). Background maintenance merges each finished day into a few
 //! chunks per series, cut at aligned two-hour windows ([`merge`]), and drops
 //! days past retention ([`retention`]).
+//! A snapshot ([`Engine::create_snapshot`]) is a flush plus a RocksDB
+//! checkpoint under `<storageDataPath>/snapshots/<name>`.
 //!
 //! The crate knows nothing of HTTP, RPC, PromQL or ingest protocols: it offers
 //! [`Engine`] and, for the rest of the system, [`LocalStorage`], an
@@ -32,6 +34,7 @@ mod prehashed;
 pub mod read;
 mod registry;
 pub mod retention;
+mod snapshot;
 mod tsdb_status;
 pub mod wal;
 mod write;
@@ -41,3 +44,4 @@ pub use engine::{Engine, EngineStats, RESTORE_MARKER, now_ms};
 pub use error::EngineError;
 pub use hints::RocksHintStore;
 pub use local::LocalStorage;
+pub use snapshot::SNAPSHOTS_DIR;

@@ -1,18 +1,21 @@
 //! Shared vocabulary of Estuary: [`Tenant`], [`Labels`], [`Sample`], [`TimeRange`]
-//! and [`LabelMatcher`], plus the small varint helpers every codec uses.
+//! and [`LabelMatcher`], [`SnapshotName`], plus the small varint helpers every codec uses.
 //!
 //! This crate does no I/O and knows nothing of storage, HTTP or PromQL. Every
 //! other crate depends on it, so it stays small and dependency-light.
 
+pub mod calendar;
 pub mod encoding;
 mod labels;
 mod matcher;
 pub mod sample;
+mod snapshot_name;
 mod tenant;
 mod time_range;
 
 pub use labels::{Label, Labels, LabelsError, METRIC_NAME_LABEL};
 pub use matcher::{LabelMatcher, MatchOp, MatcherError};
 pub use sample::{STALE_NAN_BITS, Sample, is_stale_nan, sort_and_dedup, stale_nan};
+pub use snapshot_name::{SnapshotName, SnapshotNameError};
 pub use tenant::{Tenant, TenantParseError};
 pub use time_range::{MS_PER_DAY, TimeRange, day_of};
