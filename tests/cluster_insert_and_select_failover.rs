@@ -57,11 +57,7 @@ fn cluster_insert_and_select_failover() {
     let writer = Writer::spawn(
         ledger.clone(),
         WriterConfig {
-            urls: cluster
-                .insert
-                .iter()
-                .map(|n| format!("{}/api/v1/write", n.insert_base(TENANT)))
-                .collect(),
+            urls: cluster.write_urls(TENANT),
             batch: 2 * SERIES,
             pace: Duration::from_millis(10),
             request_timeout: Duration::from_secs(30),

@@ -14,8 +14,8 @@ mod common;
 
 use common::cluster::Cluster;
 use common::mirror::{ALL, Mirror, TENANT};
+use common::now_ms;
 use common::replicas::Replicas;
-use common::{eventually, now_ms};
 use std::thread;
 use std::time::Duration;
 
@@ -70,12 +70,5 @@ fn cluster_rolling_restart() {
         cluster.replication_factor,
         REPAIR_TIMEOUT,
     );
-    eventually(REPAIR_TIMEOUT, "no hints left on the storage nodes", || {
-        let rows = cluster.hints_pending();
-        if rows == 0.0 {
-            Ok(())
-        } else {
-            Err(format!("estuary_hint_rows_pending sums to {rows}"))
-        }
-    });
+    cluster.wait_hints_delivered(REPAIR_TIMEOUT);
 }

@@ -19,7 +19,7 @@ use common::cluster::Cluster;
 use common::numbered::Ledger;
 use common::replicas::Replicas;
 use common::writer::{Writer, WriterConfig};
-use common::{Rng, eventually, now_ms};
+use common::{Rng, now_ms};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
@@ -128,11 +128,7 @@ fn cluster_sigstop_storage_node() {
     let writer = Writer::spawn(
         ledger.clone(),
         WriterConfig {
-            urls: cluster
-                .insert
-                .iter()
-                .map(|n| format!("{}/api/v1/write", n.insert_base(TENANT)))
-                .collect(),
+            urls: cluster.write_urls(TENANT),
             batch: batch_size(),
             pace: Duration::from_millis(20),
             request_timeout: REQUEST_BOUND + Duration::from_secs(20),
@@ -243,14 +239,7 @@ fn cluster_sigstop_storage_node() {
         cluster.replication_factor,
         REPAIR_TIMEOUT,
     );
-    eventually(REPAIR_TIMEOUT, "no hints left on the storage nodes", || {
-        let rows = cluster.hints_pending();
-        if rows == 0.0 {
-            Ok(())
-        } else {
-            Err(format!("estuary_hint_rows_pending sums to {rows}"))
-        }
-    });
+    cluster.wait_hints_delivered(REPAIR_TIMEOUT);
     // The freeze was felt: rows meant for the frozen node went elsewhere
     // and were handed back.
     let victim_addr = cluster.storage[victim].rpc_addr();

@@ -21,7 +21,7 @@ use common::api::self_metric_sum;
 use common::cluster::Cluster;
 use common::mirror::{ALL, Mirror, TENANT};
 use common::replicas::Replicas;
-use common::{Rng, eventually, now_ms};
+use common::{Rng, now_ms};
 use std::thread;
 use std::time::Duration;
 
@@ -67,14 +67,7 @@ fn cluster_survives_storage_kill9() {
         cluster.replication_factor,
         REPAIR_TIMEOUT,
     );
-    eventually(REPAIR_TIMEOUT, "no hints left on the storage nodes", || {
-        let rows = cluster.hints_pending();
-        if rows == 0.0 {
-            Ok(())
-        } else {
-            Err(format!("estuary_hint_rows_pending sums to {rows}"))
-        }
-    });
+    cluster.wait_hints_delivered(REPAIR_TIMEOUT);
     let queues = mirror.assert_nothing_dropped();
     eprintln!("vmagent: {queues:?}");
 

@@ -107,20 +107,7 @@ pub fn try_post(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = request.send().map_err(|e| e.to_string())?;
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let bytes = response.bytes().map_err(|e| e.to_string())?;
-    Ok(Reply {
-        status,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        content_type,
-    })
+    into_reply(request.send().map_err(|e| e.to_string())?)
 }
 
 /// GET with its own time bound, returning transport errors (including the
@@ -471,7 +458,13 @@ pub fn self_metrics(base: &str) -> Vec<MetricLine> {
 /// The sum of every series named `name` whose labels include `filter`; 0 when
 /// none exists yet (counters appear on first use).
 pub fn self_metric_sum(base: &str, name: &str, filter: &[(&str, &str)]) -> f64 {
-    self_metrics(base)
+    metric_sum(&self_metrics(base), name, filter)
+}
+
+/// The sum of every line of `metrics` named `name` whose labels include
+/// `filter`; 0 when there is none.
+pub fn metric_sum(metrics: &[MetricLine], name: &str, filter: &[(&str, &str)]) -> f64 {
+    metrics
         .iter()
         .filter(|m| {
             m.name == name

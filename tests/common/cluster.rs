@@ -473,6 +473,27 @@ impl Cluster {
         pending
     }
 
+    /// Waits until the storage nodes hold no hints any more (every rerouted
+    /// row is back on its node); fails after `timeout`.
+    pub fn wait_hints_delivered(&mut self, timeout: Duration) {
+        super::eventually(timeout, "no hints left on the storage nodes", || {
+            let rows = self.hints_pending();
+            if rows == 0.0 {
+                Ok(())
+            } else {
+                Err(format!("estuary_hint_rows_pending sums to {rows}"))
+            }
+        });
+    }
+
+    /// Every insert node's remote-write URL for `tenant`, in order.
+    pub fn write_urls(&self, tenant: &str) -> Vec<String> {
+        self.insert
+            .iter()
+            .map(|node| format!("{}/api/v1/write", node.insert_base(tenant)))
+            .collect()
+    }
+
     /// Panics with the logs when a node the test did not stop has died.
     pub fn assert_running(&mut self) {
         let mut dead = Vec::new();

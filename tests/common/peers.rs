@@ -266,18 +266,7 @@ impl VmagentQueues {
 /// Reads vmagent's queue metrics.
 pub fn vmagent_queues(vmagent: &Peer) -> VmagentQueues {
     let metrics = super::api::self_metrics(&vmagent.base());
-    let sum = |name: &str, filter: &[(&str, &str)]| -> f64 {
-        metrics
-            .iter()
-            .filter(|m| {
-                m.name == name
-                    && filter
-                        .iter()
-                        .all(|(n, v)| m.labels.get(*n).map(String::as_str) == Some(*v))
-            })
-            .map(|m| m.value)
-            .sum()
-    };
+    let sum = |name: &str, filter: &[(&str, &str)]| super::api::metric_sum(&metrics, name, filter);
     VmagentQueues {
         pending_bytes: sum("vmagent_remotewrite_pending_data_bytes", &[]),
         persisted_pending_bytes: sum("vm_persistentqueue_bytes_pending", &[]),

@@ -48,14 +48,7 @@ impl Replicas {
         let mut problems = Vec::new();
         let mut short_samples = 0usize;
         for (labels, samples) in expected {
-            let held: Vec<BTreeMap<i64, f64>> = per_node
-                .iter()
-                .map(|node| {
-                    node.get(labels)
-                        .map(|s| s.iter().copied().collect())
-                        .unwrap_or_default()
-                })
-                .collect();
+            let held = held_by_node(&per_node, labels);
             for &(ts, value) in samples {
                 let copies = held
                     .iter()
@@ -113,14 +106,7 @@ impl Replicas {
                 continue;
             }
             judged += 1;
-            let held: Vec<BTreeMap<i64, f64>> = per_node
-                .iter()
-                .map(|node| {
-                    node.get(labels)
-                        .map(|s| s.iter().copied().collect())
-                        .unwrap_or_default()
-                })
-                .collect();
+            let held = held_by_node(&per_node, labels);
             let home: Vec<usize> = (0..held.len())
                 .filter(|&i| {
                     held[i]
@@ -232,4 +218,17 @@ impl Replicas {
             }
         });
     }
+}
+
+/// Each node's samples of the series `labels` (empty where it has none), by
+/// timestamp.
+fn held_by_node(per_node: &[SeriesMap], labels: &LabelSet) -> Vec<BTreeMap<i64, f64>> {
+    per_node
+        .iter()
+        .map(|node| {
+            node.get(labels)
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default()
+        })
+        .collect()
 }

@@ -6,7 +6,6 @@
 use crate::node::{Node, is_node_failure};
 use bytes::Bytes;
 use estuary_metrics::Counter;
-use estuary_rpc::rows::decode_rows;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -70,7 +69,7 @@ async fn deliver(
         }
         let mut sequences = Vec::with_capacity(hints.len());
         for hint in hints {
-            let rows = decode_rows(&hint.rows).map_or(0, |rows| rows.len() as u64);
+            let rows = hint.row_count;
             let written = target
                 .call(
                     "write",

@@ -12,6 +12,7 @@ use crate::placement::Placement;
 use bytes::Bytes;
 use estuary_rpc::rows::encode_row;
 use estuary_storage_api::{SeriesSamples, StorageError, WriteOutcome};
+use estuary_types::series_hash_of_encoded;
 use futures_util::future::join_all;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -69,11 +70,11 @@ impl Replicator {
         let mut pending = Vec::with_capacity(batch.len() * self.replication);
         for (index, series) in batch.iter().enumerate() {
             let start = encoded.len();
-            encode_row(series, &mut encoded);
+            let labels = encode_row(series, &mut encoded);
             spans.push(start..encoded.len());
             let ranking = self
                 .placement
-                .ranking(series.labels.series_hash(series.tenant));
+                .ranking(series_hash_of_encoded(series.tenant, &encoded[labels]));
             pending.extend(ranking[..self.replication].iter().map(|&meant_for| Copy {
                 series: index,
                 meant_for,

@@ -262,6 +262,7 @@ impl NodeClient {
                 .map(|hint| Hint {
                     sequence: hint.sequence,
                     rows: hint.rows.to_vec(),
+                    row_count: hint.row_count,
                 })
                 .collect())
         })

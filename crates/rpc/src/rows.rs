@@ -6,15 +6,19 @@ use crate::error::WireError;
 use estuary_storage_api::SeriesSamples;
 use estuary_types::encoding::{get_uvarint, get_varint, put_uvarint, put_varint};
 use estuary_types::{Labels, Sample, Tenant};
+use std::ops::Range;
 
 /// Bytes a sample takes at least: a one-byte timestamp delta and a value.
 const SAMPLE_BYTES_MIN: usize = 1 + 8;
 
-/// Appends `series` to `dst`.
-pub fn encode_row(series: &SeriesSamples, dst: &mut Vec<u8>) {
+/// Appends `series` to `dst`; returns where its encoded labels lie in `dst`
+/// (so a caller can hash them without encoding them again).
+pub fn encode_row(series: &SeriesSamples, dst: &mut Vec<u8>) -> Range<usize> {
     put_uvarint(dst, u64::from(series.tenant.account_id));
     put_uvarint(dst, u64::from(series.tenant.project_id));
+    let labels_start = dst.len();
     series.labels.encode(dst);
+    let labels = labels_start..dst.len();
     put_uvarint(dst, series.samples.len() as u64);
     let mut previous = 0i64;
     for sample in &series.samples {
@@ -22,6 +26,7 @@ pub fn encode_row(series: &SeriesSamples, dst: &mut Vec<u8>) {
         previous = sample.timestamp;
         dst.extend_from_slice(&sample.value.to_bits().to_le_bytes());
     }
+    labels
 }
 
 /// The rows of `batch` as one byte string.

@@ -263,6 +263,7 @@ impl StorageNode for StorageService {
                 .map(|hint| proto::Hint {
                     sequence: hint.sequence,
                     rows: hint.rows.into(),
+                    row_count: hint.row_count,
                 })
                 .collect(),
         }))

@@ -9,6 +9,8 @@ pub struct Hint {
     pub sequence: u64,
     /// The rows, as they arrived.
     pub rows: Vec<u8>,
+    /// How many series rows `rows` holds (as given to [`HintStore::add`]).
+    pub row_count: u64,
 }
 
 /// Durable rows a storage node holds for another node that could not take

@@ -141,7 +141,8 @@ impl HintStore for RocksHintStore {
             if !key.starts_with(&prefix) {
                 break;
             }
-            let (Some((_, sequence)), Some((_, rows))) = (parse_key(&key), parse_value(&value))
+            let (Some((_, sequence)), Some((row_count, rows))) =
+                (parse_key(&key), parse_value(&value))
             else {
                 return Err(internal("read", "a key or value has a foreign layout"));
             };
@@ -156,6 +157,7 @@ impl HintStore for RocksHintStore {
             hints.push(Hint {
                 sequence,
                 rows: rows.to_vec(),
+                row_count,
             });
         }
         Ok(hints)

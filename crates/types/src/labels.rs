@@ -193,11 +193,17 @@ impl Labels {
     /// The 64-bit placement hash of a series: xxh3 over the tenant and the
     /// encoded canonical labels.
     pub fn series_hash(&self, tenant: Tenant) -> u64 {
-        let mut buf = Vec::with_capacity(64);
-        buf.extend_from_slice(&tenant.to_key_bytes());
-        self.encode(&mut buf);
-        xxhash_rust::xxh3::xxh3_64(&buf)
+        series_hash_of_encoded(tenant, &self.to_bytes())
     }
+}
+
+/// [`Labels::series_hash`] of a label set already in the form
+/// [`Labels::encode`] writes, without encoding it again.
+pub fn series_hash_of_encoded(tenant: Tenant, labels_encoded: &[u8]) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(&tenant.to_key_bytes());
+    hasher.update(labels_encoded);
+    hasher.digest()
 }
 
 impl<'a> IntoIterator for &'a Labels {

@@ -13,7 +13,7 @@ mod snapshot_name;
 mod tenant;
 mod time_range;
 
-pub use labels::{Label, Labels, LabelsError, METRIC_NAME_LABEL};
+pub use labels::{Label, Labels, LabelsError, METRIC_NAME_LABEL, series_hash_of_encoded};
 pub use matcher::{LabelMatcher, MatchOp, MatcherError};
 pub use sample::{STALE_NAN_BITS, Sample, is_stale_nan, sort_and_dedup, stale_nan};
 pub use snapshot_name::{SnapshotName, SnapshotNameError};
