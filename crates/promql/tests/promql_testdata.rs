@@ -38,8 +38,13 @@ const SKIPPED: &[(&str, usize, &str)] = &[];
 /// Prometheus's `epsilon` for comparing sample values.
 const EPSILON: f64 = 0.000001;
 
+/// `ESTUARY_PROMQL_TESTDATA` when set (scripts/test.sh sets it for a clone
+/// that does not sit beside `shared/`), else `shared/` beside the checkout.
 fn testdata_dir() -> PathBuf {
-    manifest_dir().join("../../../shared/promql-testdata")
+    std::env::var_os("ESTUARY_PROMQL_TESTDATA").map_or_else(
+        || manifest_dir().join("../../../shared/promql-testdata"),
+        PathBuf::from,
+    )
 }
 
 #[derive(Default)]
