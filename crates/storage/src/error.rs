@@ -66,6 +66,17 @@ pub trait RocksContext<T> {
     fn context(self, context: impl FnOnce() -> String) -> Result<T, EngineError>;
 }
 
+impl EngineError {
+    /// A head chunk of the series did not decode (the head's own bytes: a bug
+    /// or memory corruption, never input).
+    pub(crate) fn corrupt_head(series_id: u32, error: estuary_chunk::ChunkError) -> Self {
+        EngineError::Corrupt {
+            what: "head",
+            detail: format!("series {series_id}: {error}"),
+        }
+    }
+}
+
 impl<T> RocksContext<T> for Result<T, rocksdb::Error> {
     fn context(self, context: impl FnOnce() -> String) -> Result<T, EngineError> {
         self.map_err(|source| EngineError::Rocks {

@@ -10,7 +10,6 @@ use crate::chunk_io::encode_chunks;
 use crate::engine::Engine;
 use crate::error::{EngineError, IoContext, RocksContext};
 use crate::keys::{self, ChunkKey};
-use estuary_types::sample::sort_and_dedup;
 use rocksdb::{WriteBatch, WriteOptions};
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
@@ -38,14 +37,14 @@ impl Engine {
     /// (a snapshot does, so nothing lands between the flush and its
     /// checkpoint); otherwise writes pause only while the WAL rotates.
     pub(crate) fn flush_locked(&self, paused: WritesPaused) -> Result<(), EngineError> {
-        let (closed_segment, snapshot, counts) = {
+        let (closed_segment, snapshot, parts, _sealing_paused) = {
             let _gate = match paused {
                 WritesPaused::Yes => None,
                 WritesPaused::No => Some(self.apply_gate.write()),
             };
             let closed = self.wal.rotate().io_context(|| "rotate the WAL".into())?;
-            let (snapshot, counts) = self.head.snapshot();
-            (closed, snapshot, counts)
+            let (snapshot, parts, sealing_paused) = self.head.snapshot();
+            (closed, snapshot, parts, sealing_paused)
         };
         let wal_position = self.wal.position();
 
@@ -54,8 +53,11 @@ impl Engine {
         let meta_cf = self.cf(keys::CF_META);
         let mut batch = WriteBatch::default();
         let mut touched_days = BTreeSet::new();
-        for (series_id, tenant, mut samples) in snapshot {
-            sort_and_dedup(&mut samples);
+        for copied in snapshot {
+            let (series_id, tenant) = (copied.series_id, copied.tenant);
+            let samples = copied
+                .into_samples()
+                .map_err(|error| EngineError::corrupt_head(series_id, error))?;
             encode_chunks(&samples, |day, timestamp_min, bytes| {
                 let key = ChunkKey {
                     tenant,
@@ -84,7 +86,7 @@ impl Engine {
             .write_opt(batch, &options)
             .context(|| "write flushed chunks".into())?;
 
-        self.head.remove_flushed(&counts);
+        self.head.remove_flushed(&parts);
         self.wal
             .remove_segments_upto(closed_segment)
             .io_context(|| format!("delete WAL segments up to {closed_segment}"))?;

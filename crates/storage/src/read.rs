@@ -206,7 +206,9 @@ impl Engine {
                 .context(|| format!("read chunks of series {series_id}"))?;
         }
         let from_chunks = samples.len();
-        self.head.samples_in(series_id, range, &mut samples);
+        self.head
+            .samples_in(series_id, range, &mut samples)
+            .map_err(|error| EngineError::corrupt_head(series_id, error))?;
         if !sorted || samples.len() > from_chunks {
             sort_and_dedup(&mut samples);
         }
