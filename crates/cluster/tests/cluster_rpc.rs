@@ -109,7 +109,8 @@ fn batch(count: usize, timestamp: i64) -> Vec<SeriesSamples> {
     (0..count)
         .map(|i| SeriesSamples {
             tenant: TENANT,
-            labels: Labels::from_pairs(&[("__name__", "requests"), ("pod", &format!("p{i:04}"))]),
+            labels: Labels::from_pairs(&[("__name__", "requests"), ("pod", &format!("p{i:04}"))])
+                .into(),
             samples: vec![Sample::new(timestamp, i as f64)],
         })
         .collect()

@@ -3,12 +3,12 @@
 //! extra labels, validates, canonicalises and collects the result.
 //!
 //! Labels stay borrowed `&str` until a series has passed validation; only then
-//! are they copied into the owned, canonical [`Labels`] that storage keeps.
+//! are they copied into the owned, canonical [`EncodedLabels`] that storage keeps.
 
 use crate::extra_labels::ExtraLabels;
 use crate::validate::{self, DropReason, Limits, Violation};
 use estuary_storage_api::SeriesSamples;
-use estuary_types::{Label, Labels, Sample, Tenant};
+use estuary_types::{EncodedLabels, Sample, Tenant};
 use std::fmt::Write as _;
 
 /// Problems quoted back to the client in a 400 message; the rest are counted.
@@ -104,14 +104,9 @@ impl<'x> BatchBuilder<'x> {
             record_drop(&mut self.batch.dropped, violation, &self.own, samples.len());
             return;
         }
-        let labels: Vec<Label> = self
-            .merged
-            .iter()
-            .map(|&(name, value)| Label::new(name, value))
-            .collect();
         // `merged` is sorted, unique and free of empty values, so this cannot
         // fail; should it, the series is dropped rather than the process.
-        let Ok(labels) = Labels::new(labels) else {
+        let Ok(labels) = EncodedLabels::from_canonical_pairs(&self.merged) else {
             let name = self.merged.first().map_or("", |l| l.0);
             let violation = Violation::DuplicateLabelName { name };
             record_drop(&mut self.batch.dropped, violation, &self.own, samples.len());
@@ -209,6 +204,7 @@ fn show_series(labels: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use estuary_types::Labels;
 
     fn context(extra: &[(&str, &str)]) -> BatchContext {
         BatchContext {

@@ -245,7 +245,13 @@ mod tests {
         let rows: Vec<_> = batch
             .series
             .iter()
-            .map(|s| (s.labels.clone(), s.samples[0].timestamp, s.samples[0].value))
+            .map(|s| {
+                (
+                    s.labels.to_labels(),
+                    s.samples[0].timestamp,
+                    s.samples[0].value,
+                )
+            })
             .collect();
         assert_eq!(rows.len(), 6);
         assert_eq!(

@@ -5,7 +5,7 @@
 use crate::error::WireError;
 use estuary_storage_api::SeriesSamples;
 use estuary_types::encoding::{get_uvarint, get_varint, put_uvarint, put_varint};
-use estuary_types::{Labels, Sample, Tenant};
+use estuary_types::{EncodedLabels, Sample, Tenant};
 use std::ops::Range;
 
 /// Bytes a sample takes at least: a one-byte timestamp delta and a value.
@@ -17,7 +17,7 @@ pub fn encode_row(series: &SeriesSamples, dst: &mut Vec<u8>) -> Range<usize> {
     put_uvarint(dst, u64::from(series.tenant.account_id));
     put_uvarint(dst, u64::from(series.tenant.project_id));
     let labels_start = dst.len();
-    series.labels.encode(dst);
+    dst.extend_from_slice(series.labels.as_bytes());
     let labels = labels_start..dst.len();
     put_uvarint(dst, series.samples.len() as u64);
     let mut previous = 0i64;
@@ -56,7 +56,7 @@ fn decode_row(src: &[u8]) -> Result<(SeriesSamples, &[u8]), WireError> {
         u32::try_from(account_id).map_err(|_| WireError::OutOfRange("account id"))?,
         u32::try_from(project_id).map_err(|_| WireError::OutOfRange("project id"))?,
     );
-    let (labels, tail) = Labels::decode(tail)?;
+    let (labels, tail) = EncodedLabels::decode(tail)?;
     let (count, mut tail) = get_uvarint(tail, "sample count")?;
     let count = usize::try_from(count)
         .ok()
@@ -89,13 +89,13 @@ fn decode_row(src: &[u8]) -> Result<(SeriesSamples, &[u8]), WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use estuary_types::stale_nan;
+    use estuary_types::{Labels, stale_nan};
     use proptest::prelude::*;
 
     fn row(tenant: Tenant, job: &str, samples: Vec<Sample>) -> SeriesSamples {
         SeriesSamples {
             tenant,
-            labels: Labels::from_pairs(&[("__name__", "up"), ("job", job)]),
+            labels: Labels::from_pairs(&[("__name__", "up"), ("job", job)]).into(),
             samples,
         }
     }

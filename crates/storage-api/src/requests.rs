@@ -1,6 +1,6 @@
 //! Request and response types of the [`Storage`](crate::Storage) trait.
 
-use estuary_types::{LabelMatcher, Labels, Sample, Tenant, TimeRange};
+use estuary_types::{EncodedLabels, LabelMatcher, Labels, Sample, Tenant, TimeRange};
 use std::time::{Duration, Instant};
 
 /// The instant by which a call must finish.
@@ -58,8 +58,9 @@ impl<T> Answer<T> {
 pub struct SeriesSamples {
     /// The tenant the series belongs to.
     pub tenant: Tenant,
-    /// Canonical labels, `__name__` included.
-    pub labels: Labels,
+    /// Canonical labels, `__name__` included, in their encoded form (one
+    /// buffer, used as it is for the registry, WAL and index).
+    pub labels: EncodedLabels,
     /// Samples in any order; duplicates are resolved by the storage.
     pub samples: Vec<Sample>,
 }

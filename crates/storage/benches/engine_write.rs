@@ -18,7 +18,7 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use estuary_storage::{Engine, EngineConfig, now_ms};
 use estuary_storage_api::SeriesSamples;
-use estuary_types::{Labels, Sample, Tenant};
+use estuary_types::{EncodedLabels, Labels, Sample, Tenant};
 use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
@@ -116,7 +116,12 @@ fn value(index: usize, round: i64) -> f64 {
 }
 
 /// One write batch: every series in `labels` with one sample at `timestamp`.
-fn batch(labels: &[Labels], first_index: usize, round: i64, timestamp: i64) -> Vec<SeriesSamples> {
+fn batch(
+    labels: &[EncodedLabels],
+    first_index: usize,
+    round: i64,
+    timestamp: i64,
+) -> Vec<SeriesSamples> {
     labels
         .iter()
         .enumerate()
@@ -139,7 +144,7 @@ fn open_engine() -> (TempDir, Arc<Engine>) {
 
 fn write_known_series(c: &mut Criterion) {
     let (_dir, engine) = open_engine();
-    let labels: Vec<Labels> = (0..BATCH_SERIES).map(node_labels).collect();
+    let labels: Vec<EncodedLabels> = (0..BATCH_SERIES).map(|i| node_labels(i).into()).collect();
     let start_ms = now_ms() - 3_600_000;
     engine
         .write(batch(&labels, 0, 0, start_ms))
@@ -174,7 +179,9 @@ fn write_new_series(c: &mut Criterion) {
             || {
                 round += 1;
                 let first = round as usize * BATCH_SERIES;
-                let labels: Vec<Labels> = (first..first + BATCH_SERIES).map(node_labels).collect();
+                let labels: Vec<EncodedLabels> = (first..first + BATCH_SERIES)
+                    .map(|i| node_labels(i).into())
+                    .collect();
                 batch(&labels, first, round, start_ms + round * WRITE_STEP_MS)
             },
             |batch| engine.write(batch).expect("write a batch"),
@@ -186,7 +193,7 @@ fn write_new_series(c: &mut Criterion) {
 }
 
 /// Fills the head with `FLUSH_SAMPLES` samples of every series in one write.
-fn fill_head(engine: &Engine, labels: &[Labels], first_round: i64, start_ms: i64) {
+fn fill_head(engine: &Engine, labels: &[EncodedLabels], first_round: i64, start_ms: i64) {
     let series = labels
         .iter()
         .enumerate()
@@ -206,7 +213,7 @@ fn fill_head(engine: &Engine, labels: &[Labels], first_round: i64, start_ms: i64
 
 fn flush(c: &mut Criterion) {
     let (_dir, engine) = open_engine();
-    let labels: Vec<Labels> = (0..FLUSH_SERIES).map(node_labels).collect();
+    let labels: Vec<EncodedLabels> = (0..FLUSH_SERIES).map(|i| node_labels(i).into()).collect();
     let start_ms = now_ms() - 6 * 3_600_000;
     let mut first_round = 0;
     let mut group = c.benchmark_group("engine_flush");

@@ -267,7 +267,13 @@ impl Engine {
                     ),
                 });
             };
-            postings.add_series(tenant, series_id, &labels, &samples, None);
+            postings.add_series(
+                tenant,
+                series_id,
+                labels.iter().map(|l| (l.name.as_str(), l.value.as_str())),
+                &samples,
+                None,
+            );
             self.head.append(series_id, tenant, &samples);
         }
         postings.write(self)

@@ -145,7 +145,7 @@ mod tests {
         engine
             .write(vec![SeriesSamples {
                 tenant: Tenant::default(),
-                labels,
+                labels: labels.into(),
                 samples: vec![Sample {
                     timestamp,
                     value: 1.0,

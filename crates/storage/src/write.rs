@@ -9,7 +9,7 @@ use crate::postings;
 use crate::registry::{DEFINITION_DURABLE, DEFINITION_PENDING, SeriesEntry, registry_key};
 use crate::wal::record::RecordBuilder;
 use estuary_storage_api::{SeriesSamples, WriteOutcome};
-use estuary_types::{Labels, Sample, Tenant, day_of};
+use estuary_types::{EncodedLabels, Sample, Tenant, day_of};
 use roaring::RoaringBitmap;
 use rocksdb::WriteBatch;
 use std::collections::HashMap;
@@ -27,11 +27,11 @@ pub(crate) struct PostingsBatch {
 impl PostingsBatch {
     /// Adds the series to the postings of every day its samples fall in, skipping
     /// days the entry already knows to be indexed.
-    pub(crate) fn add_series(
+    pub(crate) fn add_series<'l>(
         &mut self,
         tenant: Tenant,
         series_id: u32,
-        labels: &Labels,
+        labels: impl Iterator<Item = (&'l str, &'l str)> + Clone,
         samples: &[Sample],
         entry: Option<&Arc<SeriesEntry>>,
     ) {
@@ -58,9 +58,9 @@ impl PostingsBatch {
                 .entry(keys::postings_all(tenant, day))
                 .or_default()
                 .insert(series_id);
-            for label in labels {
+            for (name, value) in labels.clone() {
                 self.additions
-                    .entry(keys::postings(tenant, day, &label.name, &label.value))
+                    .entry(keys::postings(tenant, day, name, value))
                     .or_default()
                     .insert(series_id);
             }
@@ -99,7 +99,7 @@ impl PostingsBatch {
 struct ResolvedSeries {
     entry: Arc<SeriesEntry>,
     tenant: Tenant,
-    labels: Labels,
+    labels: EncodedLabels,
     samples: Vec<Sample>,
 }
 
@@ -113,9 +113,6 @@ impl Engine {
         let mut created_keys: Vec<Box<[u8]>> = Vec::new();
         let mut resolved: Vec<ResolvedSeries> = Vec::with_capacity(batch.len());
         let mut record = RecordBuilder::default();
-        // One buffer for every series' encoded labels: most series exist
-        // already, and looking them up then allocates nothing.
-        let mut encoded = Vec::with_capacity(256);
 
         for series in batch {
             check_label_names(&series.labels)?;
@@ -127,25 +124,24 @@ impl Engine {
             if samples.is_empty() {
                 continue;
             }
-            encoded.clear();
-            series.labels.encode(&mut encoded);
+            let encoded = series.labels.as_bytes();
             let lookup = self
                 .registry
-                .get_or_insert_with(series.tenant, &encoded, || {
-                    if let Some(id) = self.index().series_id_of(series.tenant, &encoded)? {
+                .get_or_insert_with(series.tenant, encoded, || {
+                    if let Some(id) = self.index().series_id_of(series.tenant, encoded)? {
                         return Ok::<_, EngineError>(SeriesEntry::new(id, DEFINITION_DURABLE));
                     }
                     let id = self.allocate_series_id()?;
                     let index_cf = self.cf(keys::CF_INDEX);
                     definitions.put_cf(
                         index_cf,
-                        keys::series_by_labels(series.tenant, &encoded),
+                        keys::series_by_labels(series.tenant, encoded),
                         id.to_be_bytes(),
                     );
                     definitions.put_cf(
                         index_cf,
                         keys::labels_by_series(series.tenant, id),
-                        &encoded,
+                        encoded,
                     );
                     Ok(SeriesEntry::new(id, DEFINITION_PENDING))
                 });
@@ -158,11 +154,11 @@ impl Engine {
             };
             let entry = lookup.entry;
             if lookup.created && entry.def_position.load(Ordering::Acquire) == DEFINITION_PENDING {
-                created_keys.push(registry_key(series.tenant, &encoded));
+                created_keys.push(registry_key(series.tenant, encoded));
                 outcome.series_created += 1;
             }
             if entry.def_position.load(Ordering::Acquire) == DEFINITION_PENDING {
-                record.add_definition(entry.series_id, series.tenant, &encoded);
+                record.add_definition(entry.series_id, series.tenant, encoded);
             }
             record.add_samples(entry.series_id, series.tenant, &samples);
             resolved.push(ResolvedSeries {
@@ -211,7 +207,7 @@ impl Engine {
             postings.add_series(
                 series.tenant,
                 series.entry.series_id,
-                &series.labels,
+                series.labels.pairs(),
                 &series.samples,
                 Some(&series.entry),
             );
@@ -235,14 +231,14 @@ impl Engine {
 
 /// Label names become part of posting keys, split at a NUL byte; the insert
 /// layer validates names, this guards the key format against any other caller.
-fn check_label_names(labels: &Labels) -> Result<(), EngineError> {
+fn check_label_names(labels: &EncodedLabels) -> Result<(), EngineError> {
     match labels
-        .iter()
-        .find(|l| l.name.is_empty() || l.name.as_bytes().contains(&keys::NAME_VALUE_SEPARATOR))
+        .raw_pairs()
+        .find(|(name, _)| name.is_empty() || name.contains(&keys::NAME_VALUE_SEPARATOR))
     {
-        Some(label) => Err(EngineError::InvalidArgument(format!(
+        Some((name, _)) => Err(EngineError::InvalidArgument(format!(
             "invalid label name {:?} in {labels}",
-            label.name
+            String::from_utf8_lossy(name)
         ))),
         None => Ok(()),
     }

@@ -49,6 +49,18 @@ pub enum LabelsError {
         /// "name" or "value".
         what: &'static str,
     },
+    /// Names are out of order (canonical sets sort by name).
+    #[error("label {name:?} is out of order")]
+    NotSorted {
+        /// The first name found out of order.
+        name: String,
+    },
+    /// A canonical set holds no empty values.
+    #[error("label {name:?} has an empty value")]
+    EmptyValue {
+        /// The label's name.
+        name: String,
+    },
     /// The encoded form claims more labels than any series can have.
     #[error("cannot decode label set: {count} labels exceed the limit of {LABELS_DECODED_MAX}")]
     TooMany {
@@ -80,6 +92,11 @@ impl Labels {
             });
         }
         Ok(Labels(labels))
+    }
+
+    /// Takes labels known to be canonical (from a checked [`EncodedLabels`](crate::EncodedLabels)).
+    pub(crate) fn new_unchecked(labels: Vec<Label>) -> Self {
+        Labels(labels)
     }
 
     /// Like [`Labels::new`], but a later label replaces an earlier one of the same
@@ -218,20 +235,31 @@ impl<'a> IntoIterator for &'a Labels {
 /// Prometheus notation: `name{a="b", c="d"}`.
 impl fmt::Display for Labels {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(name) = self.metric_name() {
-            f.write_str(name)?;
-        }
-        f.write_str("{")?;
-        let mut first = true;
-        for label in self.0.iter().filter(|l| l.name != METRIC_NAME_LABEL) {
-            if !first {
-                f.write_str(", ")?;
-            }
-            first = false;
-            write!(f, "{}={:?}", label.name, label.value)?;
-        }
-        f.write_str("}")
+        fmt_prometheus(
+            f,
+            self.0.iter().map(|l| (l.name.as_str(), l.value.as_str())),
+        )
     }
+}
+
+/// Writes canonical pairs in Prometheus notation: `name{a="b", c="d"}`.
+pub(crate) fn fmt_prometheus<'a>(
+    f: &mut fmt::Formatter<'_>,
+    pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) -> fmt::Result {
+    if let Some((_, name)) = pairs.clone().find(|(n, _)| *n == METRIC_NAME_LABEL) {
+        f.write_str(name)?;
+    }
+    f.write_str("{")?;
+    let mut first = true;
+    for (name, value) in pairs.filter(|(n, _)| *n != METRIC_NAME_LABEL) {
+        if !first {
+            f.write_str(", ")?;
+        }
+        first = false;
+        write!(f, "{name}={value:?}")?;
+    }
+    f.write_str("}")
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! other crate depends on it, so it stays small and dependency-light.
 
 pub mod calendar;
+mod encoded_labels;
 pub mod encoding;
 mod labels;
 mod matcher;
@@ -13,6 +14,9 @@ mod snapshot_name;
 mod tenant;
 mod time_range;
 
+pub use encoded_labels::{
+    EncodedLabels, Pairs as EncodedLabelPairs, RawPairs as EncodedLabelRawPairs,
+};
 pub use labels::{Label, Labels, LabelsError, METRIC_NAME_LABEL, series_hash_of_encoded};
 pub use matcher::{LabelMatcher, MatchOp, MatcherError};
 pub use sample::{STALE_NAN_BITS, Sample, is_stale_nan, sort_and_dedup, stale_nan};

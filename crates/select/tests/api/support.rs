@@ -141,7 +141,7 @@ impl Storage for MemoryStorage {
         let mut outcome = WriteOutcome::default();
         for series in batch {
             outcome.samples_stored += series.samples.len() as u64;
-            lock(&self.series).push((series.tenant, series.labels, series.samples));
+            lock(&self.series).push((series.tenant, series.labels.to_labels(), series.samples));
         }
         Ok(outcome)
     }

@@ -22,7 +22,7 @@ pub fn open(dir: &Path) -> Arc<Engine> {
 pub fn series(tenant: Tenant, pairs: &[(&str, &str)], samples: &[(i64, f64)]) -> SeriesSamples {
     SeriesSamples {
         tenant,
-        labels: Labels::from_pairs(pairs),
+        labels: Labels::from_pairs(pairs).into(),
         samples: samples.iter().map(|&(t, v)| Sample::new(t, v)).collect(),
     }
 }
