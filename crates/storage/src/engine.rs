@@ -250,6 +250,7 @@ impl Engine {
                 let _ = self.registry.get_or_insert_with::<EngineError>(
                     definition.tenant,
                     &encoded,
+                    None,
                     || Ok(SeriesEntry::new(definition.series_id, DEFINITION_DURABLE)),
                 );
             }

@@ -9,6 +9,7 @@
 use crate::chunk_io::encode_chunks;
 use crate::engine::Engine;
 use crate::error::{EngineError, IoContext, RocksContext};
+use crate::head::FlushedParts;
 use crate::keys::{self, ChunkKey};
 use rocksdb::{WriteBatch, WriteOptions};
 use std::collections::BTreeSet;
@@ -37,39 +38,53 @@ impl Engine {
     /// (a snapshot does, so nothing lands between the flush and its
     /// checkpoint); otherwise writes pause only while the WAL rotates.
     pub(crate) fn flush_locked(&self, paused: WritesPaused) -> Result<(), EngineError> {
-        let (closed_segment, snapshot, parts, _sealing_paused) = {
+        let (closed_segment, _sealing_paused) = {
             let _gate = match paused {
                 WritesPaused::Yes => None,
                 WritesPaused::No => Some(self.apply_gate.write()),
             };
             let closed = self.wal.rotate().io_context(|| "rotate the WAL".into())?;
-            let (snapshot, parts, sealing_paused) = self.head.snapshot();
-            (closed, snapshot, parts, sealing_paused)
+            // Everything in the closed segments is in the head now; copies
+            // taken later may hold newer samples too, which the open segment
+            // also keeps (replay deduplicates).
+            (closed, self.head.pause_sealing())
         };
         let wal_position = self.wal.position();
 
         let sequence = self.sequence.fetch_add(1, Ordering::AcqRel);
         let chunks_cf = self.cf(keys::CF_CHUNKS);
         let meta_cf = self.cf(keys::CF_META);
-        let mut batch = WriteBatch::default();
+        let mut parts = FlushedParts::default();
         let mut touched_days = BTreeSet::new();
-        for copied in snapshot {
-            let (series_id, tenant) = (copied.series_id, copied.tenant);
-            let samples = copied
-                .into_samples()
-                .map_err(|error| EngineError::corrupt_head(series_id, error))?;
-            encode_chunks(&samples, |day, timestamp_min, bytes| {
-                let key = ChunkKey {
-                    tenant,
-                    day,
-                    series_id,
-                    timestamp_min,
-                    sequence,
-                };
-                batch.put_cf(chunks_cf, key.encode(), bytes);
-                touched_days.insert((tenant, day));
-            });
+        // One shard at a time, so the flush holds one shard's copy and chunks
+        // rather than the whole head twice.
+        for shard in 0..self.head.shard_count() {
+            let mut batch = WriteBatch::default();
+            for copied in self.head.copy_shard(shard, &mut parts) {
+                let (series_id, tenant) = (copied.series_id, copied.tenant);
+                let samples = copied
+                    .into_samples()
+                    .map_err(|error| EngineError::corrupt_head(series_id, error))?;
+                encode_chunks(&samples, |day, timestamp_min, bytes| {
+                    let key = ChunkKey {
+                        tenant,
+                        day,
+                        series_id,
+                        timestamp_min,
+                        sequence,
+                    };
+                    batch.put_cf(chunks_cf, key.encode(), bytes);
+                    touched_days.insert((tenant, day));
+                });
+            }
+            if !batch.is_empty() {
+                // Unsynced: the synced write below covers it.
+                self.db
+                    .write(batch)
+                    .context(|| "write flushed chunks".into())?;
+            }
         }
+        let mut batch = WriteBatch::default();
         for (tenant, day) in &touched_days {
             batch.put_cf(meta_cf, keys::pending_merge(*tenant, *day), []);
         }
@@ -78,13 +93,13 @@ impl Engine {
             keys::META_SEQUENCE,
             sequence.wrapping_add(1).to_be_bytes(),
         );
-        // Synced: this also makes every earlier unsynced write (series
+        // Synced: this also makes every earlier unsynced write (chunks, series
         // definitions, postings) durable, which the WAL deletion below relies on.
         let mut options = WriteOptions::default();
         options.set_sync(true);
         self.db
             .write_opt(batch, &options)
-            .context(|| "write flushed chunks".into())?;
+            .context(|| "finish the flush".into())?;
 
         self.head.remove_flushed(&parts);
         self.wal

@@ -152,6 +152,35 @@ impl Head {
     /// Adds samples to a series.
     pub fn append(&self, series_id: u32, tenant: Tenant, samples: &[Sample]) {
         let mut shard = self.shard(series_id).lock();
+        self.append_locked(&mut shard, series_id, tenant, samples);
+    }
+
+    /// Adds the samples of every series of a write. Each shard is locked once
+    /// for all of its series, so their cache misses overlap instead of
+    /// waiting for a lock each.
+    pub fn append_batch(&self, batch: &[(u32, Tenant, &[Sample])]) {
+        let mut order: Vec<(usize, usize)> = batch
+            .iter()
+            .enumerate()
+            .map(|(index, &(series_id, _, _))| (series_id as usize % SHARD_COUNT, index))
+            .collect();
+        order.sort_unstable();
+        for group in order.chunk_by(|a, b| a.0 == b.0) {
+            let mut shard = self.shards[group[0].0].lock();
+            for &(_, index) in group {
+                let (series_id, tenant, samples) = batch[index];
+                self.append_locked(&mut shard, series_id, tenant, samples);
+            }
+        }
+    }
+
+    fn append_locked(
+        &self,
+        shard: &mut SeriesIdMap<HeadSeries>,
+        series_id: u32,
+        tenant: Tenant,
+        samples: &[Sample],
+    ) {
         let series = shard
             .entry(series_id)
             .or_insert_with(|| HeadSeries::new(tenant));
@@ -203,34 +232,45 @@ impl Head {
         (series, samples)
     }
 
-    /// Copies every buffered sample out of the head, leaving the head as it
-    /// was, and pauses sealing until the returned guard is dropped. Readers
-    /// keep finding the samples in the head until [`Head::remove_flushed`].
-    pub fn snapshot(&self) -> (Vec<CopiedSeries>, FlushedParts, SealingPaused<'_>) {
+    /// Pauses sealing until the returned guard is dropped: from a flush's
+    /// first copy until it removed what it wrote.
+    pub fn pause_sealing(&self) -> SealingPaused<'_> {
         self.sealing_paused.store(true, Ordering::SeqCst);
-        let paused = SealingPaused { head: self };
-        let mut copied = Vec::new();
-        let mut parts = FlushedParts::default();
-        for shard in &self.shards {
-            let shard = shard.lock();
-            for (&series_id, series) in shard.iter() {
-                if series.is_empty() {
-                    continue;
-                }
-                parts.parts.push((
-                    series_id,
-                    series.sealed.len(),
-                    series.sealed_samples,
-                    series.recent.len(),
-                ));
-                copied.push(CopiedSeries {
-                    series_id,
-                    tenant: series.tenant,
-                    series: series.clone(),
-                });
+        SealingPaused { head: self }
+    }
+
+    /// Shards [`Head::copy_shard`] takes.
+    pub fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// Copies the buffered samples of one shard out of the head, leaving the
+    /// head as it was, and notes in `parts` what was copied. Readers keep
+    /// finding the samples in the head until [`Head::remove_flushed`]. Call
+    /// it with sealing paused ([`Head::pause_sealing`]).
+    pub fn copy_shard(&self, shard: usize, parts: &mut FlushedParts) -> Vec<CopiedSeries> {
+        let Some(shard) = self.shards.get(shard) else {
+            return Vec::new();
+        };
+        let shard = shard.lock();
+        let mut copied = Vec::with_capacity(shard.len());
+        for (&series_id, series) in shard.iter() {
+            if series.is_empty() {
+                continue;
             }
+            parts.parts.push((
+                series_id,
+                series.sealed.len(),
+                series.sealed_samples,
+                series.recent.len(),
+            ));
+            copied.push(CopiedSeries {
+                series_id,
+                tenant: series.tenant,
+                series: series.clone(),
+            });
         }
-        (copied, parts, paused)
+        copied
     }
 
     /// Removes what a flush persisted: the copied prefix of each series'
@@ -273,6 +313,16 @@ mod tests {
 
     fn sample(timestamp: i64, value: f64) -> Sample {
         Sample { timestamp, value }
+    }
+
+    /// Every shard's copy, as a flush takes them.
+    fn snapshot(head: &Head) -> (Vec<CopiedSeries>, FlushedParts, SealingPaused<'_>) {
+        let paused = head.pause_sealing();
+        let mut parts = FlushedParts::default();
+        let copied = (0..head.shard_count())
+            .flat_map(|shard| head.copy_shard(shard, &mut parts))
+            .collect();
+        (copied, parts, paused)
     }
 
     fn read_all(head: &Head, series_id: u32) -> Vec<Sample> {
@@ -339,7 +389,7 @@ mod tests {
         for t in 0..50 {
             head.append(1, TENANT, &[sample(t, 1.0)]);
         }
-        let (copied, parts, paused) = head.snapshot();
+        let (copied, parts, paused) = snapshot(&head);
         // Written during the flush: kept raw while sealing is paused.
         for t in 50..120 {
             head.append(1, TENANT, &[sample(t, 2.0)]);
@@ -372,7 +422,7 @@ mod tests {
         for t in 0..40 {
             head.append(9, TENANT, &[sample(t, 0.5)]);
         }
-        let (_copied, parts, paused) = head.snapshot();
+        let (_copied, parts, paused) = snapshot(&head);
         head.remove_flushed(&parts);
         drop(paused);
         assert_eq!(head.stats(), (0, 0));
@@ -381,7 +431,7 @@ mod tests {
     #[test]
     fn a_failed_flush_resumes_sealing() {
         let head = Head::default();
-        drop(head.snapshot());
+        drop(snapshot(&head));
         for t in 0..RECENT_SAMPLES_MAX as i64 {
             head.append(4, TENANT, &[sample(t, 3.0)]);
         }

@@ -61,10 +61,22 @@ impl SeriesEntry {
 
 /// The outcome of [`SeriesRegistry::get_or_insert_with`].
 pub struct Lookup {
-    /// The entry.
-    pub entry: Arc<SeriesEntry>,
+    /// The series id.
+    pub series_id: u32,
+    /// The entry, when the write still has something to do for the series:
+    /// it was just created, its definition is pending, or the write's day is
+    /// not known to be indexed. `None` (the common case) spares the write
+    /// two atomic operations on the entry's cache line.
+    pub entry: Option<Arc<SeriesEntry>>,
     /// Whether this call created it.
     pub created: bool,
+}
+
+/// Whether a write whose samples all fall on `day` (`None`: several days)
+/// needs `entry` after the lookup.
+fn write_needs_entry(entry: &SeriesEntry, day: Option<u32>) -> bool {
+    entry.def_position.load(Ordering::Acquire) == DEFINITION_PENDING
+        || !day.is_some_and(|day| entry.is_indexed_for(day))
 }
 
 /// One shard: series by the xxh3 hash of their key. A second series whose
@@ -94,6 +106,60 @@ impl Default for SeriesRegistry {
     }
 }
 
+/// One series of [`SeriesRegistry::get_or_insert_batch`].
+#[derive(Debug, Clone, Copy)]
+pub struct SeriesKeyRef<'a> {
+    /// The series' tenant.
+    pub tenant: Tenant,
+    /// Its canonical labels, encoded.
+    pub labels_encoded: &'a [u8],
+    /// The day of the write's samples, when they all fall on one.
+    pub day: Option<u32>,
+}
+
+/// Looks a series up in its locked shard, creating it if missing.
+fn lookup_locked<E>(
+    maps: &mut ShardMaps,
+    hash: u64,
+    key: &SeriesKeyRef<'_>,
+    create: impl FnOnce() -> Result<SeriesEntry, E>,
+) -> Result<Lookup, E> {
+    let tenant_bytes = key.tenant.to_key_bytes();
+    let labels_encoded = key.labels_encoded;
+    let is_key = |k: &[u8]| {
+        k.len() == 8 + labels_encoded.len() && k[..8] == tenant_bytes && &k[8..] == labels_encoded
+    };
+    let hash_taken = match maps.by_hash.get(&hash) {
+        Some((stored, entry)) if is_key(stored) => return Ok(found(entry, key.day)),
+        Some(_) => true,
+        None => false,
+    };
+    let stored_key = registry_key(key.tenant, labels_encoded);
+    if hash_taken && let Some(entry) = maps.overflow.get(&stored_key) {
+        return Ok(found(entry, key.day));
+    }
+    let entry = Arc::new(create()?);
+    if hash_taken {
+        maps.overflow.insert(stored_key, entry.clone());
+    } else {
+        maps.by_hash.insert(hash, (stored_key, entry.clone()));
+    }
+    Ok(Lookup {
+        series_id: entry.series_id,
+        entry: Some(entry),
+        created: true,
+    })
+}
+
+/// The lookup of an existing entry.
+fn found(entry: &Arc<SeriesEntry>, day: Option<u32>) -> Lookup {
+    Lookup {
+        series_id: entry.series_id,
+        entry: write_needs_entry(entry, day).then(|| entry.clone()),
+        created: false,
+    }
+}
+
 /// The registry key of a series.
 pub fn registry_key(tenant: Tenant, labels_encoded: &[u8]) -> Box<[u8]> {
     let mut key = Vec::with_capacity(8 + labels_encoded.len());
@@ -104,74 +170,163 @@ pub fn registry_key(tenant: Tenant, labels_encoded: &[u8]) -> Box<[u8]> {
 
 impl SeriesRegistry {
     /// The hash of a series key given in two parts (equal to the hash of the
-    /// concatenated [`registry_key`]) and its shard. The shard comes from bits
-    /// the map itself does not use (it takes low bits for the slot, top bits
-    /// for tags).
-    fn locate(&self, tenant: &[u8], labels_encoded: &[u8]) -> (u64, &Shard) {
+    /// concatenated [`registry_key`]) and its shard's index. The shard comes
+    /// from bits the map itself does not use (it takes low bits for the slot,
+    /// top bits for tags).
+    fn locate(tenant: &[u8], labels_encoded: &[u8]) -> (u64, usize) {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(tenant);
         hasher.update(labels_encoded);
         let hash = hasher.digest();
-        (hash, &self.shards[(hash >> 32) as usize % SHARD_COUNT])
+        (hash, (hash >> 32) as usize % SHARD_COUNT)
     }
 
-    /// The entry for `key`, created by `create` under the shard lock if missing,
-    /// so two writers of a new series agree on one id. An error from `create`
-    /// leaves the registry unchanged.
+    /// The entry for a series, created by `create` under the shard lock if
+    /// missing, so two writers of a new series agree on one id. An error from
+    /// `create` leaves the registry unchanged. `day` is the day of the write's
+    /// samples when they all fall on one (see [`Lookup::entry`]).
     pub fn get_or_insert_with<E>(
         &self,
         tenant: Tenant,
         labels_encoded: &[u8],
+        day: Option<u32>,
         create: impl FnOnce() -> Result<SeriesEntry, E>,
     ) -> Result<Lookup, E> {
-        let tenant_bytes = tenant.to_key_bytes();
-        let (hash, shard) = self.locate(&tenant_bytes, labels_encoded);
-        let mut maps = shard.lock();
-        let is_key = |k: &[u8]| {
-            k.len() == 8 + labels_encoded.len()
-                && k[..8] == tenant_bytes
-                && &k[8..] == labels_encoded
+        let key = SeriesKeyRef {
+            tenant,
+            labels_encoded,
+            day,
         };
-        let hash_taken = match maps.by_hash.get(&hash) {
-            Some((key, entry)) if is_key(key) => {
-                return Ok(Lookup {
-                    entry: entry.clone(),
-                    created: false,
-                });
-            }
-            Some(_) => true,
-            None => false,
-        };
-        let key = registry_key(tenant, labels_encoded);
-        if hash_taken && let Some(entry) = maps.overflow.get(&key) {
-            return Ok(Lookup {
-                entry: entry.clone(),
+        let (hash, shard) = Self::locate(&tenant.to_key_bytes(), labels_encoded);
+        let mut maps = self.shards[shard].lock();
+        lookup_locked(&mut maps, hash, &key, create)
+    }
+
+    /// [`SeriesRegistry::get_or_insert_with`] for every series of a write,
+    /// answered in the order of `keys`; `create` gets the index of the series
+    /// to create. Each shard is locked once for all of its series, so the
+    /// lookups' cache misses overlap instead of waiting for a lock each. On an
+    /// error from `create` the series this call created are removed again.
+    pub fn get_or_insert_batch<E>(
+        &self,
+        keys: &[SeriesKeyRef<'_>],
+        mut create: impl FnMut(usize) -> Result<SeriesEntry, E>,
+    ) -> Result<Vec<Lookup>, E> {
+        let mut located: Vec<(usize, u64, usize)> = keys
+            .iter()
+            .enumerate()
+            .map(|(index, key)| {
+                let (hash, shard) = Self::locate(&key.tenant.to_key_bytes(), key.labels_encoded);
+                (shard, hash, index)
+            })
+            .collect();
+        located.sort_unstable_by_key(|&(shard, _, index)| (shard, index));
+        let mut lookups: Vec<Lookup> = keys
+            .iter()
+            .map(|_| Lookup {
+                series_id: 0,
+                entry: None,
                 created: false,
-            });
+            })
+            .collect();
+        let mut created = Vec::new();
+        for group in located.chunk_by(|a, b| a.0 == b.0) {
+            let mut maps = self.shards[group[0].0].lock();
+            for &(_, hash, index) in group {
+                match lookup_locked(&mut maps, hash, &keys[index], || create(index)) {
+                    Ok(lookup) => {
+                        if lookup.created {
+                            created.push(index);
+                        }
+                        lookups[index] = lookup;
+                    }
+                    Err(error) => {
+                        drop(maps);
+                        let created_keys: Vec<Box<[u8]>> = created
+                            .iter()
+                            .map(|&i| registry_key(keys[i].tenant, keys[i].labels_encoded))
+                            .collect();
+                        self.remove(&created_keys);
+                        return Err(error);
+                    }
+                }
+            }
         }
-        let entry = Arc::new(create()?);
-        if hash_taken {
-            maps.overflow.insert(key, entry.clone());
-        } else {
-            maps.by_hash.insert(hash, (key, entry.clone()));
-        }
-        Ok(Lookup {
-            entry,
-            created: true,
-        })
+        Ok(lookups)
     }
 
     /// Forgets series (after deletion), so new samples create new series.
     pub fn remove(&self, keys: &[Box<[u8]>]) {
         for key in keys {
             let (tenant, labels) = key.split_at(8.min(key.len()));
-            let (hash, shard) = self.locate(tenant, labels);
-            let mut maps = shard.lock();
+            let (hash, shard) = Self::locate(tenant, labels);
+            let mut maps = self.shards[shard].lock();
             if maps.by_hash.get(&hash).is_some_and(|(k, _)| k == key) {
                 maps.by_hash.remove(&hash);
             } else {
                 maps.overflow.remove(key);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(labels: &[u8]) -> SeriesKeyRef<'_> {
+        SeriesKeyRef {
+            tenant: Tenant::new(1, 0),
+            labels_encoded: labels,
+            day: Some(7),
+        }
+    }
+
+    #[test]
+    fn a_batch_answers_in_order_and_creates_each_series_once() {
+        let registry = SeriesRegistry::default();
+        let names: Vec<Vec<u8>> = (0..300u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        let mut keys: Vec<SeriesKeyRef<'_>> = names.iter().map(|n| key(n)).collect();
+        keys.push(key(&names[5]));
+        let lookups = registry
+            .get_or_insert_batch(&keys, |index| {
+                Ok::<_, ()>(SeriesEntry::new(index as u32, DEFINITION_DURABLE))
+            })
+            .expect("no errors");
+        for (index, lookup) in lookups.iter().enumerate().take(300) {
+            assert_eq!(lookup.series_id, index as u32);
+            assert!(lookup.created);
+        }
+        assert_eq!(
+            lookups[300].series_id, 5,
+            "a repeated series resolves to one id"
+        );
+        assert!(!lookups[300].created);
+
+        let again = registry
+            .get_or_insert_batch(&keys[..10], |_| Err::<SeriesEntry, _>("must not create"))
+            .expect("all known");
+        assert!(again.iter().all(|l| !l.created));
+    }
+
+    #[test]
+    fn an_error_removes_what_the_batch_created() {
+        let registry = SeriesRegistry::default();
+        let names: Vec<Vec<u8>> = (0..100u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        let keys: Vec<SeriesKeyRef<'_>> = names.iter().map(|n| key(n)).collect();
+        let result = registry.get_or_insert_batch(&keys, |index| {
+            if index == 50 {
+                Err("refused")
+            } else {
+                Ok(SeriesEntry::new(index as u32, DEFINITION_DURABLE))
+            }
+        });
+        assert_eq!(result.err(), Some("refused"));
+        let lookups = registry
+            .get_or_insert_batch(&keys, |index| {
+                Ok::<_, ()>(SeriesEntry::new(1000 + index as u32, DEFINITION_DURABLE))
+            })
+            .expect("no errors");
+        assert!(lookups.iter().all(|l| l.created && l.series_id >= 1000));
     }
 }

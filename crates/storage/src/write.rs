@@ -6,7 +6,9 @@ use crate::engine::{Engine, now_ms};
 use crate::error::{EngineError, IoContext, RocksContext};
 use crate::keys;
 use crate::postings;
-use crate::registry::{DEFINITION_DURABLE, DEFINITION_PENDING, SeriesEntry, registry_key};
+use crate::registry::{
+    DEFINITION_DURABLE, DEFINITION_PENDING, SeriesEntry, SeriesKeyRef, registry_key,
+};
 use crate::wal::record::RecordBuilder;
 use estuary_storage_api::{SeriesSamples, WriteOutcome};
 use estuary_types::{EncodedLabels, Sample, Tenant, day_of};
@@ -97,7 +99,9 @@ impl PostingsBatch {
 }
 
 struct ResolvedSeries {
-    entry: Arc<SeriesEntry>,
+    series_id: u32,
+    /// `None` when the registry found nothing left to do for the series.
+    entry: Option<Arc<SeriesEntry>>,
     tenant: Tenant,
     labels: EncodedLabels,
     samples: Vec<Sample>,
@@ -114,58 +118,64 @@ impl Engine {
         let mut resolved: Vec<ResolvedSeries> = Vec::with_capacity(batch.len());
         let mut record = RecordBuilder::default();
 
-        for series in batch {
-            check_label_names(&series.labels)?;
+        let mut kept: Vec<SeriesSamples> = Vec::with_capacity(batch.len());
+        for mut series in batch {
             let cutoff = self.config.retention.cutoff_ms(series.tenant, now);
-            let mut samples = series.samples;
-            let before = samples.len();
-            samples.retain(|s| s.timestamp >= cutoff);
-            outcome.samples_too_old += (before - samples.len()) as u64;
-            if samples.is_empty() {
-                continue;
+            let before = series.samples.len();
+            series.samples.retain(|s| s.timestamp >= cutoff);
+            outcome.samples_too_old += (before - series.samples.len()) as u64;
+            if !series.samples.is_empty() {
+                kept.push(series);
             }
+        }
+        let keys: Vec<SeriesKeyRef<'_>> = kept
+            .iter()
+            .map(|series| SeriesKeyRef {
+                tenant: series.tenant,
+                labels_encoded: series.labels.as_bytes(),
+                day: single_day(&series.samples),
+            })
+            .collect();
+        let lookups = self.registry.get_or_insert_batch(&keys, |index| {
+            let series = &kept[index];
             let encoded = series.labels.as_bytes();
-            let lookup = self
-                .registry
-                .get_or_insert_with(series.tenant, encoded, || {
-                    if let Some(id) = self.index().series_id_of(series.tenant, encoded)? {
-                        return Ok::<_, EngineError>(SeriesEntry::new(id, DEFINITION_DURABLE));
-                    }
-                    let id = self.allocate_series_id()?;
-                    let index_cf = self.cf(keys::CF_INDEX);
-                    definitions.put_cf(
-                        index_cf,
-                        keys::series_by_labels(series.tenant, encoded),
-                        id.to_be_bytes(),
-                    );
-                    definitions.put_cf(
-                        index_cf,
-                        keys::labels_by_series(series.tenant, id),
-                        encoded,
-                    );
-                    Ok(SeriesEntry::new(id, DEFINITION_PENDING))
-                });
-            let lookup = match lookup {
-                Ok(lookup) => lookup,
-                Err(error) => {
-                    self.registry.remove(&created_keys);
-                    return Err(error);
-                }
-            };
-            let entry = lookup.entry;
-            if lookup.created && entry.def_position.load(Ordering::Acquire) == DEFINITION_PENDING {
+            check_label_names(&series.labels)?;
+            if let Some(id) = self.index().series_id_of(series.tenant, encoded)? {
+                return Ok::<_, EngineError>(SeriesEntry::new(id, DEFINITION_DURABLE));
+            }
+            let id = self.allocate_series_id()?;
+            let index_cf = self.cf(keys::CF_INDEX);
+            definitions.put_cf(
+                index_cf,
+                keys::series_by_labels(series.tenant, encoded),
+                id.to_be_bytes(),
+            );
+            definitions.put_cf(index_cf, keys::labels_by_series(series.tenant, id), encoded);
+            Ok(SeriesEntry::new(id, DEFINITION_PENDING))
+        })?;
+        drop(keys);
+
+        for (series, lookup) in kept.into_iter().zip(lookups) {
+            let encoded = series.labels.as_bytes();
+            let series_id = lookup.series_id;
+            let pending = lookup
+                .entry
+                .as_ref()
+                .is_some_and(|e| e.def_position.load(Ordering::Acquire) == DEFINITION_PENDING);
+            if lookup.created && pending {
                 created_keys.push(registry_key(series.tenant, encoded));
                 outcome.series_created += 1;
             }
-            if entry.def_position.load(Ordering::Acquire) == DEFINITION_PENDING {
-                record.add_definition(entry.series_id, series.tenant, encoded);
+            if pending {
+                record.add_definition(series_id, series.tenant, encoded);
             }
-            record.add_samples(entry.series_id, series.tenant, &samples);
+            record.add_samples(series_id, series.tenant, &series.samples);
             resolved.push(ResolvedSeries {
-                entry,
+                series_id,
+                entry: lookup.entry,
                 tenant: series.tenant,
                 labels: series.labels,
-                samples,
+                samples: series.samples,
             });
         }
         if record.is_empty() {
@@ -189,9 +199,9 @@ impl Engine {
             .wal
             .append(&record.finish())
             .io_context(|| "append to the WAL".into())?;
-        for series in &resolved {
+        for entry in resolved.iter().filter_map(|s| s.entry.as_ref()) {
             // Whoever created a pending series published its definition now.
-            let _ = series.entry.def_position.compare_exchange(
+            let _ = entry.def_position.compare_exchange(
                 DEFINITION_PENDING,
                 position,
                 Ordering::AcqRel,
@@ -204,17 +214,22 @@ impl Engine {
 
         let mut postings = PostingsBatch::default();
         for series in &resolved {
-            postings.add_series(
-                series.tenant,
-                series.entry.series_id,
-                series.labels.pairs(),
-                &series.samples,
-                Some(&series.entry),
-            );
-            self.head
-                .append(series.entry.series_id, series.tenant, &series.samples);
+            if let Some(entry) = &series.entry {
+                postings.add_series(
+                    series.tenant,
+                    series.series_id,
+                    series.labels.pairs(),
+                    &series.samples,
+                    Some(entry),
+                );
+            }
             outcome.samples_stored += series.samples.len() as u64;
         }
+        let head_batch: Vec<(u32, Tenant, &[Sample])> = resolved
+            .iter()
+            .map(|series| (series.series_id, series.tenant, series.samples.as_slice()))
+            .collect();
+        self.head.append_batch(&head_batch);
         postings.write(self)?;
         self.stats
             .samples_added
@@ -229,8 +244,18 @@ impl Engine {
     }
 }
 
+/// The day all of `samples` fall on, if they fall on one.
+fn single_day(samples: &[Sample]) -> Option<u32> {
+    let day = day_of(samples.first()?.timestamp);
+    samples
+        .iter()
+        .all(|s| day_of(s.timestamp) == day)
+        .then_some(day)
+}
+
 /// Label names become part of posting keys, split at a NUL byte; the insert
 /// layer validates names, this guards the key format against any other caller.
+/// Checked when a series is created: a known series passed it then.
 fn check_label_names(labels: &EncodedLabels) -> Result<(), EngineError> {
     match labels
         .raw_pairs()
