@@ -117,6 +117,23 @@ pub struct SeriesKeyRef<'a> {
     pub day: Option<u32>,
 }
 
+/// Looks a series up in its locked shard.
+fn find_locked(maps: &ShardMaps, hash: u64, key: &SeriesKeyRef<'_>) -> Option<Lookup> {
+    let tenant_bytes = key.tenant.to_key_bytes();
+    let labels_encoded = key.labels_encoded;
+    let is_key = |k: &[u8]| {
+        k.len() == 8 + labels_encoded.len() && k[..8] == tenant_bytes && &k[8..] == labels_encoded
+    };
+    match maps.by_hash.get(&hash) {
+        Some((stored, entry)) if is_key(stored) => Some(found(entry, key.day)),
+        Some(_) => maps
+            .overflow
+            .get(&registry_key(key.tenant, labels_encoded))
+            .map(|entry| found(entry, key.day)),
+        None => None,
+    }
+}
+
 /// Looks a series up in its locked shard, creating it if missing.
 fn lookup_locked<E>(
     maps: &mut ShardMaps,
@@ -124,20 +141,11 @@ fn lookup_locked<E>(
     key: &SeriesKeyRef<'_>,
     create: impl FnOnce() -> Result<SeriesEntry, E>,
 ) -> Result<Lookup, E> {
-    let tenant_bytes = key.tenant.to_key_bytes();
-    let labels_encoded = key.labels_encoded;
-    let is_key = |k: &[u8]| {
-        k.len() == 8 + labels_encoded.len() && k[..8] == tenant_bytes && &k[8..] == labels_encoded
-    };
-    let hash_taken = match maps.by_hash.get(&hash) {
-        Some((stored, entry)) if is_key(stored) => return Ok(found(entry, key.day)),
-        Some(_) => true,
-        None => false,
-    };
-    let stored_key = registry_key(key.tenant, labels_encoded);
-    if hash_taken && let Some(entry) = maps.overflow.get(&stored_key) {
-        return Ok(found(entry, key.day));
+    if let Some(lookup) = find_locked(maps, hash, key) {
+        return Ok(lookup);
     }
+    let hash_taken = maps.by_hash.contains_key(&hash);
+    let stored_key = registry_key(key.tenant, key.labels_encoded);
     let entry = Arc::new(create()?);
     if hash_taken {
         maps.overflow.insert(stored_key, entry.clone());
@@ -204,9 +212,12 @@ impl SeriesRegistry {
 
     /// [`SeriesRegistry::get_or_insert_with`] for every series of a write,
     /// answered in the order of `keys`; `create` gets the index of the series
-    /// to create. Each shard is locked once for all of its series, so the
-    /// lookups' cache misses overlap instead of waiting for a lock each. On an
-    /// error from `create` the series this call created are removed again.
+    /// to create. Known series are looked up shard by shard, one lock per
+    /// shard, so the lookups' cache misses overlap instead of waiting for a
+    /// lock each. Missing series are then created in the order of `keys`, so
+    /// series written together get neighbouring ids (their chunks and
+    /// postings sit together). On an error from `create` the series this call
+    /// created are removed again.
     pub fn get_or_insert_batch<E>(
         &self,
         keys: &[SeriesKeyRef<'_>],
@@ -221,38 +232,42 @@ impl SeriesRegistry {
             })
             .collect();
         located.sort_unstable_by_key(|&(shard, _, index)| (shard, index));
-        let mut lookups: Vec<Lookup> = keys
-            .iter()
-            .map(|_| Lookup {
-                series_id: 0,
-                entry: None,
-                created: false,
-            })
-            .collect();
-        let mut created = Vec::new();
+        let mut lookups: Vec<Option<Lookup>> = keys.iter().map(|_| None).collect();
         for group in located.chunk_by(|a, b| a.0 == b.0) {
-            let mut maps = self.shards[group[0].0].lock();
+            let maps = self.shards[group[0].0].lock();
             for &(_, hash, index) in group {
-                match lookup_locked(&mut maps, hash, &keys[index], || create(index)) {
-                    Ok(lookup) => {
-                        if lookup.created {
-                            created.push(index);
-                        }
-                        lookups[index] = lookup;
+                lookups[index] = find_locked(&maps, hash, &keys[index]);
+            }
+        }
+        let mut hashes = vec![0u64; keys.len()];
+        for &(_, hash, index) in &located {
+            hashes[index] = hash;
+        }
+        let mut created = Vec::new();
+        let mut out = Vec::with_capacity(keys.len());
+        for (index, lookup) in lookups.into_iter().enumerate() {
+            if let Some(lookup) = lookup {
+                out.push(lookup);
+                continue;
+            }
+            let key = &keys[index];
+            let shard = (hashes[index] >> 32) as usize % SHARD_COUNT;
+            let mut maps = self.shards[shard].lock();
+            match lookup_locked(&mut maps, hashes[index], key, || create(index)) {
+                Ok(lookup) => {
+                    if lookup.created {
+                        created.push(registry_key(key.tenant, key.labels_encoded));
                     }
-                    Err(error) => {
-                        drop(maps);
-                        let created_keys: Vec<Box<[u8]>> = created
-                            .iter()
-                            .map(|&i| registry_key(keys[i].tenant, keys[i].labels_encoded))
-                            .collect();
-                        self.remove(&created_keys);
-                        return Err(error);
-                    }
+                    out.push(lookup);
+                }
+                Err(error) => {
+                    drop(maps);
+                    self.remove(&created);
+                    return Err(error);
                 }
             }
         }
-        Ok(lookups)
+        Ok(out)
     }
 
     /// Forgets series (after deletion), so new samples create new series.
@@ -288,9 +303,13 @@ mod tests {
         let names: Vec<Vec<u8>> = (0..300u32).map(|i| i.to_be_bytes().to_vec()).collect();
         let mut keys: Vec<SeriesKeyRef<'_>> = names.iter().map(|n| key(n)).collect();
         keys.push(key(&names[5]));
+        // Ids come from a counter, as the engine allocates them: series of
+        // one write get them in the write's order.
+        let mut next_id = 0u32;
         let lookups = registry
-            .get_or_insert_batch(&keys, |index| {
-                Ok::<_, ()>(SeriesEntry::new(index as u32, DEFINITION_DURABLE))
+            .get_or_insert_batch(&keys, |_| {
+                next_id += 1;
+                Ok::<_, ()>(SeriesEntry::new(next_id - 1, DEFINITION_DURABLE))
             })
             .expect("no errors");
         for (index, lookup) in lookups.iter().enumerate().take(300) {
