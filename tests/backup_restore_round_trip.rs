@@ -425,9 +425,24 @@ fn a_storage_node_is_backed_up_through_its_protected_snapshot_url() {
     ]);
     assert!(restored.success, "restore failed:\n{}", restored.output);
     storage.restart();
+    wait_until_select_sees_a_node(&select_base);
     api::assert_series_eq(
         &expected,
         &api::export(&select_base, &["{__name__!=\"\"}"], None),
         "export through select after restoring the storage node",
     );
+}
+
+/// Select marked the stopped storage node down; its next health probe (each
+/// second) sees it again. Waits for that, at most 15 s.
+fn wait_until_select_sees_a_node(select_base: &str) {
+    let url = format!("{select_base}/api/v1/labels");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while api::get(&url, &[]).status != 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "select did not see the restarted storage node within 15 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
