@@ -118,16 +118,14 @@ impl Engine {
         let mut resolved: Vec<ResolvedSeries> = Vec::with_capacity(batch.len());
         let mut record = RecordBuilder::default();
 
-        let mut kept: Vec<SeriesSamples> = Vec::with_capacity(batch.len());
-        for mut series in batch {
+        let mut kept = batch;
+        kept.retain_mut(|series| {
             let cutoff = self.config.retention.cutoff_ms(series.tenant, now);
             let before = series.samples.len();
             series.samples.retain(|s| s.timestamp >= cutoff);
             outcome.samples_too_old += (before - series.samples.len()) as u64;
-            if !series.samples.is_empty() {
-                kept.push(series);
-            }
-        }
+            !series.samples.is_empty()
+        });
         let keys: Vec<SeriesKeyRef<'_>> = kept
             .iter()
             .map(|series| SeriesKeyRef {

@@ -7,13 +7,11 @@
 //! allocations per label and an encoding per write.
 
 use crate::encoding::{get_len_prefixed, get_uvarint, put_len_prefixed, put_uvarint};
-use crate::labels::{Label, Labels, LabelsError, fmt_prometheus, series_hash_of_encoded};
+use crate::labels::{
+    LABELS_DECODED_MAX, Label, Labels, LabelsError, fmt_prometheus, series_hash_of_encoded,
+};
 use crate::tenant::Tenant;
 use std::fmt;
-
-/// Labels per series accepted when decoding; a guard against corrupt input,
-/// far above any ingest limit (as [`Labels::decode`]).
-const LABELS_DECODED_MAX: u64 = 4096;
 
 /// A canonical label set (sorted by name, names unique, values not empty) in
 /// its encoded form. Every constructor checks the invariants, so the bytes

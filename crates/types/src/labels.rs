@@ -1,6 +1,6 @@
 //! Canonical label sets: the identity of a series within its tenant.
 
-use crate::encoding::{DecodeError, get_len_prefixed, get_uvarint, put_len_prefixed, put_uvarint};
+use crate::encoding::{DecodeError, put_len_prefixed, put_uvarint};
 use crate::tenant::Tenant;
 use std::fmt;
 use thiserror::Error;
@@ -8,9 +8,9 @@ use thiserror::Error;
 /// The label that holds the metric name.
 pub const METRIC_NAME_LABEL: &str = "__name__";
 
-/// Labels per series accepted by [`Labels::decode`]; a guard against corrupt input,
+/// Labels per series accepted when decoding a set; a guard against corrupt input,
 /// far above any ingest limit.
-const LABELS_DECODED_MAX: u64 = 4096;
+pub(crate) const LABELS_DECODED_MAX: u64 = 4096;
 
 /// One label pair.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -187,24 +187,10 @@ impl Labels {
     }
 
     /// Decodes a set written by [`Labels::encode`]; returns it and the unread tail.
-    /// The decoded set is re-checked for canonical order.
+    /// The decoded set is checked to be canonical (as [`EncodedLabels::decode`](crate::EncodedLabels::decode)).
     pub fn decode(src: &[u8]) -> Result<(Labels, &[u8]), LabelsError> {
-        let (count, mut tail) = get_uvarint(src, "label count")?;
-        if count > LABELS_DECODED_MAX {
-            return Err(LabelsError::TooMany { count });
-        }
-        let mut labels = Vec::with_capacity(count as usize);
-        for _ in 0..count {
-            let (name, rest) = get_len_prefixed(tail, "label name")?;
-            let (value, rest) = get_len_prefixed(rest, "label value")?;
-            tail = rest;
-            let name =
-                std::str::from_utf8(name).map_err(|_| LabelsError::NotUtf8 { what: "name" })?;
-            let value =
-                std::str::from_utf8(value).map_err(|_| LabelsError::NotUtf8 { what: "value" })?;
-            labels.push(Label::new(name, value));
-        }
-        Ok((Labels::new(labels)?, tail))
+        let (encoded, tail) = crate::EncodedLabels::decode(src)?;
+        Ok((encoded.to_labels(), tail))
     }
 
     /// The 64-bit placement hash of a series: xxh3 over the tenant and the
