@@ -177,15 +177,16 @@ pub fn registry_key(tenant: Tenant, labels_encoded: &[u8]) -> Box<[u8]> {
 }
 
 impl SeriesRegistry {
-    /// The hash of a series key given in two parts (equal to the hash of the
-    /// concatenated [`registry_key`]) and its shard's index. The shard comes
-    /// from bits the map itself does not use (it takes low bits for the slot,
-    /// top bits for tags).
+    /// The hash of a series key given in two parts (the tenant seeds a
+    /// one-shot xxh3 of the labels: the streaming hasher copied every key
+    /// into its buffer first) and its shard's index. The shard comes from
+    /// bits the map itself does not use (it takes low bits for the slot, top
+    /// bits for tags). In memory only, so free to change between versions.
     fn locate(tenant: &[u8], labels_encoded: &[u8]) -> (u64, usize) {
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        hasher.update(tenant);
-        hasher.update(labels_encoded);
-        let hash = hasher.digest();
+        let mut seed = [0u8; 8];
+        let len = tenant.len().min(8);
+        seed[..len].copy_from_slice(&tenant[..len]);
+        let hash = xxhash_rust::xxh3::xxh3_64_with_seed(labels_encoded, u64::from_be_bytes(seed));
         (hash, (hash >> 32) as usize % SHARD_COUNT)
     }
 
