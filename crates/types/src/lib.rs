@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod encoding;
 mod labels;
 mod matcher;
+pub mod parallel;
 pub mod sample;
 mod snapshot_name;
 mod tenant;
