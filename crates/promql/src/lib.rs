@@ -37,7 +37,7 @@ mod value;
 
 pub use engine::{eval_instant, eval_range};
 pub use error::{ErrorKind, EvalError};
-pub use format::{format_sample_value, format_value};
+pub use format::{StackText, format_sample_value, format_value, write_sample_value, write_value};
 pub use options::{
     LOOKBACK_DELTA_MS_DEFAULT, QueryOptions, SAMPLES_MAX_DEFAULT, SERIES_MAX_DEFAULT,
     SUBQUERY_STEP_MS_DEFAULT,

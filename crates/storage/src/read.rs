@@ -4,8 +4,10 @@
 use crate::chunk_io::{WINDOW_MS, decode_in_range};
 use crate::engine::{Engine, now_ms};
 use crate::error::{EngineError, RocksContext};
+use crate::index::LabelsCursor;
 use crate::keys;
 use estuary_storage_api::{Deadline, SearchRequest, SeriesData, SeriesRequest};
+use estuary_types::parallel;
 use estuary_types::sample::sort_and_dedup;
 use estuary_types::{Labels, Sample, Tenant, TimeRange};
 use roaring::RoaringBitmap;
@@ -67,9 +69,9 @@ impl Engine {
     }
 
     /// Samples of every matching series within the range. Searches expected
-    /// to decode many chunks are split over up to [`SEARCH_THREADS_MAX`]
-    /// threads, each reading a contiguous share of the series ids; the answer
-    /// keeps id order.
+    /// to decode many chunks are spread over up to [`SEARCH_THREADS_MAX`]
+    /// threads, which take small batches of consecutive series ids in turn
+    /// (`estuary_types::parallel`); the answer keeps id order.
     pub fn search(&self, request: &SearchRequest) -> Result<Vec<SeriesData>, EngineError> {
         let series = &request.series;
         let ids = self.matching_series(series)?;
@@ -84,79 +86,16 @@ impl Engine {
         let days = self.days_with_data(series.tenant, range)?;
         let ids: Vec<u32> = ids.iter().collect();
         let threads = search_threads(ids.len(), range);
-        if threads <= 1 {
-            return self.read_series(request, &ids, range, &days);
-        }
-        let share = ids.len().div_ceil(threads);
-        let days = days.as_slice();
-        let mut shares = ids.chunks(share);
-        let first = shares.next().unwrap_or_default();
-        let parts: Vec<Result<Vec<SeriesData>, EngineError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = shares
-                .map(|part| scope.spawn(move || self.read_series(request, part, range, days)))
-                .collect();
-            // The first share is read here: one thread fewer to start and wake.
-            let mut parts = vec![self.read_series(request, first, range, days)];
-            parts.extend(handles.into_iter().map(|handle| {
-                // A panic is a bug: pass it on as if it happened on this thread.
-                handle
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
-            }));
-            parts
-        });
-        let mut results = Vec::with_capacity(ids.len());
-        let mut samples_read = 0u64;
-        for part in parts {
-            let part = part?;
-            samples_read += part.iter().map(|s| s.samples.len() as u64).sum::<u64>();
-            results.extend(part);
-        }
+        let batch_len = parallel::batch_len(ids.len(), threads, SERIES_PER_BATCH_MAX);
+        let results = parallel::map_batches(
+            &ids,
+            threads,
+            batch_len,
+            || SeriesReader::new(self, request, range, &days),
+            SeriesReader::read,
+        )?;
+        let samples_read = results.iter().map(|s| s.samples.len() as u64).sum();
         check_samples_read(samples_read, request.samples_limit)?;
-        Ok(results)
-    }
-
-    /// Labels and samples of the series `ids`, skipping series without
-    /// samples in `range`.
-    fn read_series(
-        &self,
-        request: &SearchRequest,
-        ids: &[u32],
-        range: TimeRange,
-        days: &[u32],
-    ) -> Result<Vec<SeriesData>, EngineError> {
-        let series = &request.series;
-        let mut labels_cursor = self.index().labels_cursor(series.tenant);
-        // One iterator per day: a series' chunks of a day usually start right
-        // where the previous series' end, a step instead of a seek.
-        let mut iters: Vec<_> = days
-            .iter()
-            .map(|_| self.db.raw_iterator_cf(self.cf(keys::CF_CHUNKS)))
-            .collect();
-        let mut results = Vec::with_capacity(ids.len());
-        let mut samples_read = 0u64;
-        // Series of one search tend to have about as many samples as each
-        // other: sizing each by the one before saves regrowing while decoding.
-        let mut capacity = 0;
-        for (position, &id) in ids.iter().enumerate() {
-            if position % DEADLINE_CHECK_EVERY == 0 {
-                check_deadline(series.deadline, "reading samples")?;
-            }
-            let Some(labels) = labels_cursor.labels_of(id)? else {
-                continue;
-            };
-            let samples =
-                self.series_samples(&mut iters, series.tenant, id, range, days, capacity)?;
-            if samples.is_empty() {
-                continue;
-            }
-            // With room to spare: a series a few samples longer than the one
-            // before would otherwise double its vector and copy it.
-            capacity = samples.len() + samples.len() / 8 + 16;
-            samples_read += samples.len() as u64;
-            check_samples_read(samples_read, request.samples_limit)?;
-            results.push(SeriesData { labels, samples });
-        }
         Ok(results)
     }
 
@@ -324,6 +263,89 @@ fn has_live_series(posting: &[u8], deleted: &RoaringBitmap) -> Result<bool, Engi
     })?;
     Ok(!bitmap.is_subset(deleted))
 }
+
+/// Reads the labels and samples of batches of series ids on one thread,
+/// with one labels cursor and one chunk iterator per day for all of them.
+struct SeriesReader<'e> {
+    engine: &'e Engine,
+    request: &'e SearchRequest,
+    range: TimeRange,
+    days: &'e [u32],
+    labels_cursor: LabelsCursor<'e>,
+    /// One iterator per day: a series' chunks of a day usually start right
+    /// where the previous series' end, a step instead of a seek.
+    iters: Vec<DBRawIteratorWithThreadMode<'e, DB>>,
+    /// Series of one search tend to have about as many samples as each
+    /// other: sizing each by the one before saves regrowing while decoding.
+    capacity: usize,
+    /// Samples this thread has read so far, for an early limit check.
+    samples_read: u64,
+    /// Series ids this thread has looked at, for the deadline checks.
+    looked_at: usize,
+}
+
+impl<'e> SeriesReader<'e> {
+    fn new(
+        engine: &'e Engine,
+        request: &'e SearchRequest,
+        range: TimeRange,
+        days: &'e [u32],
+    ) -> Self {
+        SeriesReader {
+            engine,
+            request,
+            range,
+            days,
+            labels_cursor: engine.index().labels_cursor(request.series.tenant),
+            iters: days
+                .iter()
+                .map(|_| engine.db.raw_iterator_cf(engine.cf(keys::CF_CHUNKS)))
+                .collect(),
+            capacity: 0,
+            samples_read: 0,
+            looked_at: 0,
+        }
+    }
+
+    /// Labels and samples of the series `ids` (ascending), skipping series
+    /// without samples in the range.
+    fn read(&mut self, ids: &[u32]) -> Result<Vec<SeriesData>, EngineError> {
+        let series = &self.request.series;
+        let mut results = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if self.looked_at.is_multiple_of(DEADLINE_CHECK_EVERY) {
+                check_deadline(series.deadline, "reading samples")?;
+            }
+            self.looked_at += 1;
+            let Some(labels) = self.labels_cursor.labels_of(id)? else {
+                continue;
+            };
+            let samples = self.engine.series_samples(
+                &mut self.iters,
+                series.tenant,
+                id,
+                self.range,
+                self.days,
+                self.capacity,
+            )?;
+            if samples.is_empty() {
+                continue;
+            }
+            // With room to spare: a series a few samples longer than the one
+            // before would otherwise double its vector and copy it.
+            self.capacity = samples.len() + samples.len() / 8 + 16;
+            self.samples_read += samples.len() as u64;
+            check_samples_read(self.samples_read, self.request.samples_limit)?;
+            results.push(SeriesData { labels, samples });
+        }
+        Ok(results)
+    }
+}
+
+/// Most series ids in one batch of a parallel search: small enough that a
+/// thread starting late costs little, large enough that most series still
+/// follow the one before in the chunk iterators.
+const SERIES_PER_BATCH_MAX: usize = 64;
 
 /// Most threads one search reads with.
 pub const SEARCH_THREADS_MAX: usize = 4;

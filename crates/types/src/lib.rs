@@ -9,6 +9,7 @@ mod encoded_labels;
 pub mod encoding;
 mod labels;
 mod matcher;
+pub mod parallel;
 pub mod sample;
 mod snapshot_name;
 mod tenant;

@@ -13,6 +13,7 @@ use crate::eval::subquery;
 use crate::functions::Function;
 use crate::functions::over_time;
 use crate::functions::rate::{RateKind, extrapolated_rate, instant_value};
+use estuary_types::parallel::map_batches;
 use estuary_types::{LabelMatcher, Labels, METRIC_NAME_LABEL, MatchOp, Sample};
 
 /// Whether `func` takes a range vector.
@@ -99,19 +100,28 @@ pub(crate) fn eval_range_call(
                     let work = samples.saturating_add(lent.len().saturating_mul(steps.len()));
                     let limits = &ev.limits;
                     let scalars = &scalars;
-                    out = parallel::map_shares(&lent, parallel::threads_for(work), |part| {
-                        let mut out = Vec::with_capacity(part.len());
-                        for &(labels, samples) in part {
-                            let samples = selectors::without_stale(samples);
-                            if samples.is_empty() {
-                                continue;
+                    let threads = parallel::threads_for(work);
+                    let batch_len = parallel::batch_len(lent.len(), threads);
+                    out = map_batches(
+                        &lent,
+                        threads,
+                        batch_len,
+                        || (),
+                        |_, part| {
+                            let mut out = Vec::with_capacity(part.len());
+                            for &(labels, samples) in part {
+                                let samples = selectors::without_stale(samples);
+                                if samples.is_empty() {
+                                    continue;
+                                }
+                                let points = apply_to_windows(
+                                    limits, func, &samples, &spec, scalars, steps,
+                                )?;
+                                push_result(&mut out, labels, points, keep_name);
                             }
-                            let points =
-                                apply_to_windows(limits, func, &samples, &spec, scalars, steps)?;
-                            push_result(&mut out, labels, points, keep_name);
-                        }
-                        Ok(out)
-                    })?;
+                            Ok(out)
+                        },
+                    )?;
                 }
                 None => {
                     selectors::for_each_range_series(ev, ms, steps, |limits, labels, samples| {
@@ -176,7 +186,7 @@ fn apply_to_windows(
     } else {
         Vec::new()
     };
-    let mut points = Vec::new();
+    let mut points = Vec::with_capacity(windows_max(samples.len(), spec.range_ms, steps));
     for_each_window(samples, steps, spec, |step, t, end, first, window| {
         limits.check_transient(window.len())?;
         let may_reset = match resets_before.get(first) {
@@ -197,6 +207,16 @@ fn apply_to_windows(
         Ok(())
     })?;
     Ok(points)
+}
+
+/// At most how many steps' windows can hold some of `samples` samples: each
+/// sample lies in the windows of at most `range_ms / step + 1` steps. Sizes
+/// the points of a series once instead of regrowing them.
+fn windows_max(samples: usize, range_ms: i64, steps: &StepRange) -> usize {
+    let per_sample = usize::try_from(range_ms / steps.step.max(1)).unwrap_or(usize::MAX);
+    samples
+        .saturating_mul(per_sample.saturating_add(1))
+        .min(steps.len())
 }
 
 /// For each sample, how many counter resets (drops) happened up to it.

@@ -7,12 +7,12 @@
 //! - matrix: `{"metric":{...},"values":[[<t>,"<v>"],...]}` per series, series
 //!   without points left out.
 //!
-//! Vector and matrix samples are printed by [`format_sample_value`]; labels
+//! Vector and matrix samples are printed by [`write_sample_value`]; labels
 //! with `__name__` first. Timestamps are Unix seconds as a JSON number with
 //! the shortest spelling (`1700000000`, `1700000000.5`).
 
 use crate::metric_json::MetricJson;
-use estuary_promql::{InstantSample, Series, Value, format_sample_value, format_value};
+use estuary_promql::{InstantSample, Series, StackText, Value, format_value, write_sample_value};
 use estuary_types::Sample;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, SerializeTuple, Serializer};
@@ -69,8 +69,7 @@ impl Serialize for VectorEntry<'_> {
         let sample = self.0;
         let mut map = serializer.serialize_map(Some(2))?;
         map.serialize_entry("metric", &MetricJson(&sample.labels))?;
-        let value = format_sample_value(sample.value);
-        map.serialize_entry("value", &Point(sample.timestamp, value))?;
+        map.serialize_entry("value", &Point(sample.timestamp, SampleValue(sample.value)))?;
         map.end()
     }
 }
@@ -94,9 +93,25 @@ impl Serialize for Points<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for sample in self.0 {
-            seq.serialize_element(&Point(sample.timestamp, format_sample_value(sample.value)))?;
+            seq.serialize_element(&Point(sample.timestamp, SampleValue(sample.value)))?;
         }
         seq.end()
+    }
+}
+
+/// A vector or matrix sample's value as a JSON string, spelled by
+/// [`write_sample_value`] in a buffer on the stack: an answer holds one per
+/// point, and a `String` each cost more than printing the number.
+struct SampleValue(f64);
+
+impl Serialize for SampleValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // A sample value takes at most 25 bytes (`-0.0000012345678901234567`).
+        let mut text = StackText::<48>::new();
+        match write_sample_value(&mut text, self.0) {
+            Ok(()) => serializer.serialize_str(text.as_str()),
+            Err(_) => serializer.serialize_str(&estuary_promql::format_sample_value(self.0)),
+        }
     }
 }
 
