@@ -7,7 +7,8 @@
 //! same bodies into each in turn and forces a flush and a merge. With both
 //! running, it runs a dashboard-like query set (`/api/v1/query_range`,
 //! `/api/v1/query`, `/api/v1/label/<name>/values`) against each: every query
-//! once to warm up, then `runs` times in a row, and compares the median
+//! once to warm up, then `runs` rounds calling both servers back to back
+//! (alternating which goes first), and compares the median
 //! wall-clock latencies. VictoriaMetrics gets `nocache=1` so its rollup cache
 //! does not answer the repeats. The table is printed and written to
 //! `$CARGO_TARGET_DIR/query-report.json` (default `target/`).
@@ -144,8 +145,14 @@ fn main() -> ExitCode {
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     for query in &queries {
-        let e = time_query(&client, &estuary, query, start_s, end_s, settings.runs);
-        let v = time_query(&client, &vm, query, start_s, end_s, settings.runs);
+        let [e, v] = time_query(
+            &client,
+            [&estuary, &vm],
+            query,
+            start_s,
+            end_s,
+            settings.runs,
+        );
         if let Err(error) = &e {
             failures.push(format!("estuary: {}: {error}", query.name));
         }
@@ -327,29 +334,47 @@ fn load(peer: Peer, client: &Client, payloads: &Payloads, threads: usize) -> Ser
     server
 }
 
-/// Warms `query` once, then times `runs` sequential calls.
+/// Warms `query` once on each server, then times `runs` rounds that call
+/// both servers back to back, alternating which goes first. Outside load
+/// during a round (the machine may be shared) then lands on both servers
+/// instead of on one server's whole series of calls.
 fn time_query(
     client: &Client,
-    server: &Server,
+    servers: [&Server; 2],
     query: &Query,
     start_s: i64,
     end_s: i64,
     runs: usize,
-) -> Result<Timing, String> {
-    let (url, params) = request(server, query, start_s, end_s);
-    let result_count = call(client, &url, &params)?;
-    let mut latencies_ms = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let started = Instant::now();
-        call(client, &url, &params)?;
-        latencies_ms.push(started.elapsed().as_secs_f64() * 1e3);
+) -> [Result<Timing, String>; 2] {
+    let requests = servers.map(|server| request(server, query, start_s, end_s));
+    let mut counts = requests
+        .each_ref()
+        .map(|(url, params)| call(client, url, params));
+    let mut latencies_ms = [Vec::with_capacity(runs), Vec::with_capacity(runs)];
+    for round in 0..runs {
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for side in order {
+            if counts[side].is_err() {
+                continue;
+            }
+            let (url, params) = &requests[side];
+            let started = Instant::now();
+            match call(client, url, params) {
+                Ok(_) => latencies_ms[side].push(started.elapsed().as_secs_f64() * 1e3),
+                Err(error) => counts[side] = Err(error),
+            }
+        }
     }
-    latencies_ms.sort_by(f64::total_cmp);
-    Ok(Timing {
-        median_ms: latencies_ms[latencies_ms.len() / 2],
-        min_ms: latencies_ms[0],
-        max_ms: latencies_ms[latencies_ms.len() - 1],
-        result_count,
+    [0, 1].map(|side| {
+        let result_count = counts[side].clone()?;
+        let latencies = &mut latencies_ms[side];
+        latencies.sort_by(f64::total_cmp);
+        Ok(Timing {
+            median_ms: latencies[latencies.len() / 2],
+            min_ms: latencies[0],
+            max_ms: latencies[latencies.len() - 1],
+            result_count,
+        })
     })
 }
 
