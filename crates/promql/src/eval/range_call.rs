@@ -179,9 +179,13 @@ fn apply_to_windows(
     scalars: &[Option<Vec<f64>>],
     steps: &StepRange,
 ) -> Result<Vec<Point>, EvalError> {
-    // Counter functions look for resets in every window; a running count of
-    // resets tells them in O(1) when a window has none.
-    let resets_before = if matches!(func, Function::Rate | Function::Increase) {
+    // Counter functions look for resets in every window. Where windows
+    // overlap a lot, a running count of resets tells them in O(1) when a
+    // window has none; where they barely overlap (a day at a 5-minute step),
+    // scanning each window costs less than counting every sample.
+    let counter = matches!(func, Function::Rate | Function::Increase);
+    let scan_windows = spec.range_ms <= 2 * steps.step;
+    let resets_before = if counter && !scan_windows {
         reset_counts(samples)
     } else {
         Vec::new()
@@ -191,6 +195,7 @@ fn apply_to_windows(
         limits.check_transient(window.len())?;
         let may_reset = match resets_before.get(first) {
             Some(&before) => resets_before.get(first + window.len() - 1) != Some(&before),
+            None if counter && scan_windows => window.windows(2).any(|p| p[1].value < p[0].value),
             None => true,
         };
         let ctx = WindowContext {
