@@ -184,15 +184,23 @@ impl Engine {
     }
 
     /// Merges everything now, including the current day, and compacts RocksDB so
-    /// replaced chunks stop taking space.
+    /// replaced chunks stop taking space and postings are stored whole.
+    ///
+    /// The memtables are written out first, so the compaction sees every
+    /// posting addition; it rewrites the bottommost files too, which is where
+    /// RocksDB folds a key's merge operands into one value. Left as operands,
+    /// every read of a posting (label values list them all) merged them again.
     pub fn force_merge(&self) -> Result<(), EngineError> {
         self.flush()?;
         self.merge_pending_days(true)?;
+        self.flush_memtables()?;
+        let mut options = rocksdb::CompactOptions::default();
+        options.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
         for name in [keys::CF_CHUNKS, keys::CF_INDEX] {
             self.db
-                .compact_range_cf(self.cf(name), None::<&[u8]>, None::<&[u8]>);
+                .compact_range_cf_opt(self.cf(name), None::<&[u8]>, None::<&[u8]>, &options);
         }
-        self.flush_memtables()
+        Ok(())
     }
 
     /// Writes every column family's memtable to table files, which lets
