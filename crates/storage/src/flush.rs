@@ -1,9 +1,9 @@
 //! The head flush: persist every head sample as chunks in RocksDB, then delete
 //! the WAL segments that held them.
 //!
-//! Samples stay visible throughout: the flush copies the head, writes the
-//! chunks with a synced RocksDB write, and only then removes the copied samples
-//! from the head. A sample is therefore always in the head, in RocksDB, or (for
+//! Samples stay visible throughout: the flush copies the head shard by shard,
+//! writes each shard's chunks, makes them durable with a last synced RocksDB
+//! write, and only then removes the copied samples from the head. A sample is therefore always in the head, in RocksDB, or (for
 //! a moment) in both, and readers deduplicate.
 
 use crate::chunk_io::encode_chunks;

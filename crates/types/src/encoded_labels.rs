@@ -23,25 +23,10 @@ impl EncodedLabels {
     /// Encodes pairs that are already canonical: sorted by name, names unique,
     /// values not empty. Anything else is an error, not a reordering.
     pub fn from_canonical_pairs(pairs: &[(&str, &str)]) -> Result<Self, LabelsError> {
-        for window in pairs.windows(2) {
-            if let [(a, _), (b, _)] = window
-                && a >= b
-            {
-                return Err(if a == b {
-                    LabelsError::DuplicateName {
-                        name: (*a).to_owned(),
-                    }
-                } else {
-                    LabelsError::NotSorted {
-                        name: (*b).to_owned(),
-                    }
-                });
-            }
-        }
-        if let Some((name, _)) = pairs.iter().find(|(_, value)| value.is_empty()) {
-            return Err(LabelsError::EmptyValue {
-                name: (*name).to_owned(),
-            });
+        let mut previous = None;
+        for &(name, value) in pairs {
+            check_canonical_next(previous, name, value)?;
+            previous = Some(name);
         }
         let size = 1 + pairs
             .iter()
@@ -59,38 +44,7 @@ impl EncodedLabels {
     /// Checks bytes written by [`Labels::encode`] (UTF-8, canonical order) and
     /// takes the set; returns it and the unread tail.
     pub fn decode(src: &[u8]) -> Result<(Self, &[u8]), LabelsError> {
-        let (count, mut tail) = get_uvarint(src, "label count")?;
-        if count > LABELS_DECODED_MAX {
-            return Err(LabelsError::TooMany { count });
-        }
-        let mut previous: Option<&str> = None;
-        for _ in 0..count {
-            let (name, rest) = get_len_prefixed(tail, "label name")?;
-            let (value, rest) = get_len_prefixed(rest, "label value")?;
-            tail = rest;
-            let name =
-                std::str::from_utf8(name).map_err(|_| LabelsError::NotUtf8 { what: "name" })?;
-            std::str::from_utf8(value).map_err(|_| LabelsError::NotUtf8 { what: "value" })?;
-            if value.is_empty() {
-                return Err(LabelsError::EmptyValue {
-                    name: name.to_owned(),
-                });
-            }
-            match previous {
-                Some(before) if before == name => {
-                    return Err(LabelsError::DuplicateName {
-                        name: name.to_owned(),
-                    });
-                }
-                Some(before) if before > name => {
-                    return Err(LabelsError::NotSorted {
-                        name: name.to_owned(),
-                    });
-                }
-                _ => {}
-            }
-            previous = Some(name);
-        }
+        let tail = decode_canonical_pairs(src, |_, _| {})?;
         let used = src.len() - tail.len();
         Ok((EncodedLabels(src[..used].into()), tail))
     }
@@ -164,6 +118,53 @@ impl From<Labels> for EncodedLabels {
     fn from(labels: Labels) -> Self {
         EncodedLabels::from(&labels)
     }
+}
+
+/// Whether `(name, value)` may follow a label named `previous` in a
+/// canonical set: names strictly ascending (so unique), values not empty.
+fn check_canonical_next(
+    previous: Option<&str>,
+    name: &str,
+    value: &str,
+) -> Result<(), LabelsError> {
+    match previous {
+        Some(before) if before == name => Err(LabelsError::DuplicateName {
+            name: name.to_owned(),
+        }),
+        Some(before) if before > name => Err(LabelsError::NotSorted {
+            name: name.to_owned(),
+        }),
+        _ if value.is_empty() => Err(LabelsError::EmptyValue {
+            name: name.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a set written by [`Labels::encode`], checking that it is UTF-8 and
+/// canonical, and hands each pair to `visit`; returns the unread tail. One
+/// pass serves both [`EncodedLabels::decode`] and [`Labels::decode`].
+pub(crate) fn decode_canonical_pairs<'a>(
+    src: &'a [u8],
+    mut visit: impl FnMut(&'a str, &'a str),
+) -> Result<&'a [u8], LabelsError> {
+    let (count, mut tail) = get_uvarint(src, "label count")?;
+    if count > LABELS_DECODED_MAX {
+        return Err(LabelsError::TooMany { count });
+    }
+    let mut previous: Option<&str> = None;
+    for _ in 0..count {
+        let (name, rest) = get_len_prefixed(tail, "label name")?;
+        let (value, rest) = get_len_prefixed(rest, "label value")?;
+        tail = rest;
+        let name = std::str::from_utf8(name).map_err(|_| LabelsError::NotUtf8 { what: "name" })?;
+        let value =
+            std::str::from_utf8(value).map_err(|_| LabelsError::NotUtf8 { what: "value" })?;
+        check_canonical_next(previous, name, value)?;
+        visit(name, value);
+        previous = Some(name);
+    }
+    Ok(tail)
 }
 
 /// Equal when `labels` encodes to these bytes.

@@ -189,8 +189,11 @@ impl Labels {
     /// Decodes a set written by [`Labels::encode`]; returns it and the unread tail.
     /// The decoded set is checked to be canonical (as [`EncodedLabels::decode`](crate::EncodedLabels::decode)).
     pub fn decode(src: &[u8]) -> Result<(Labels, &[u8]), LabelsError> {
-        let (encoded, tail) = crate::EncodedLabels::decode(src)?;
-        Ok((encoded.to_labels(), tail))
+        let mut labels = Vec::new();
+        let tail = crate::encoded_labels::decode_canonical_pairs(src, |name, value| {
+            labels.push(Label::new(name, value));
+        })?;
+        Ok((Labels(labels), tail))
     }
 
     /// The 64-bit placement hash of a series: xxh3 over the tenant and the
