@@ -348,12 +348,12 @@ impl<'e> SeriesReader<'e> {
 const SERIES_PER_BATCH_MAX: usize = 64;
 
 /// Most threads one search reads with.
-pub const SEARCH_THREADS_MAX: usize = 4;
+pub const SEARCH_THREADS_MAX: usize = parallel::THREADS_MAX;
 
-/// Fewest chunks a search thread should expect to decode: below it, starting
-/// and joining a thread (and, on a busy machine, waiting to be scheduled)
-/// costs more than it saves. A chunk takes a microsecond or two.
-const CHUNKS_PER_SEARCH_THREAD_MIN: i64 = 1_000;
+/// Fewest chunks a search thread should expect to decode: below it, waking
+/// a helper thread and merging its answer costs more than it saves. A chunk
+/// takes a microsecond or two, so this is a few hundred microseconds.
+const CHUNKS_PER_SEARCH_THREAD_MIN: i64 = 250;
 
 /// Threads to read `series` series over `range` with: one per
 /// [`CHUNKS_PER_SEARCH_THREAD_MIN`] chunks expected (a chunk per series and

@@ -4,11 +4,25 @@
 //! Items are handed out in small batches from a shared counter rather than
 //! in one fixed share per thread: the calling thread starts at once and a
 //! helper takes batches from whenever it gets a core. On a busy (or
-//! virtualised) machine a new thread can wait a millisecond or more to run;
+//! virtualised) machine a helper can wait a millisecond or more to run;
 //! with fixed shares the caller would then sit idle waiting for the late
 //! share, with batches it simply does more of them itself.
+//!
+//! Helpers come from one pool of parked threads shared by the process, not
+//! from threads started per call. Linux places a new thread by load average,
+//! often on the very core its busy parent runs on, where it waits for the
+//! parent's time slice: measured on a 2-core VM, a thread started while its
+//! parent computed had not run after 3 ms one time in four. A parked thread
+//! woken through a condition variable goes to an idle core and ran within
+//! 20 µs nine times in ten.
 
+use std::sync::Mutex;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Most threads (the caller included) one call works on; the pool holds one
+/// fewer, or the machine's cores less one when it has fewer.
+pub const THREADS_MAX: usize = 4;
 
 /// Batches each thread should get on average when the work is spread evenly:
 /// enough that a thread starting late only delays the end by a small batch.
@@ -56,31 +70,61 @@ where
         }
         return Ok(out);
     }
+    let Some(pool) = helper_pool() else {
+        return map_batches(items, 1, batch_len, init, work);
+    };
     let batches = Batches {
         items,
         batch_len,
         next: AtomicUsize::new(0),
         first_failed: AtomicUsize::new(usize::MAX),
     };
-    let run = || batches.run(&init, &work);
-    let mut done = std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(run)).collect();
-        let mut done = run();
-        for handle in handles {
-            // A panic is a bug: pass it on as if it happened on this thread.
-            let part = handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            done.extend(part);
+    let helpers_done = Mutex::new(Vec::new());
+    // Helpers that get no batch (the caller took them all before they woke)
+    // return at once; a panic in any of them reaches the caller here.
+    let mut done = pool.in_place_scope(|scope| {
+        for _ in 1..threads.min(pool.current_num_threads() + 1) {
+            scope.spawn(|_| {
+                let part = batches.run(&init, &work);
+                helpers_done
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .extend(part);
+            });
         }
-        done
+        batches.run(&init, &work)
     });
+    done.extend(
+        helpers_done
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
     done.sort_unstable_by_key(|(index, _)| *index);
     let mut out = Vec::with_capacity(items.len());
     for (_, result) in done {
         out.extend(result?);
     }
     Ok(out)
+}
+
+/// The process's helper threads: the machine's cores (at most
+/// [`THREADS_MAX`]) less the caller's own. `None` on a single core, or if
+/// the threads cannot be started (the work then runs on the caller alone).
+fn helper_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let helpers = cores.min(THREADS_MAX).saturating_sub(1);
+        if helpers == 0 {
+            return None;
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(helpers)
+            .thread_name(|index| format!("estuary-helper-{index}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
 }
 
 /// The batches of one [`map_batches`] call and who takes which next.
@@ -187,6 +231,62 @@ mod tests {
         .expect("no error");
         assert_eq!(counts.len(), 16);
         assert!(inits.load(Ordering::Relaxed) <= 2);
+    }
+
+    #[test]
+    fn a_pool_helper_takes_batches_while_the_caller_works() {
+        if helper_pool().is_none() {
+            return; // A single core has no helpers.
+        }
+        // The first batch holds the caller until another thread has taken
+        // a batch too (or gives up after a while, which the test reports).
+        let items: Vec<u32> = (0..64).collect();
+        let helper_seen = std::sync::atomic::AtomicBool::new(false);
+        let caller = std::thread::current().id();
+        let ran_on = map_batches(
+            &items,
+            2,
+            1,
+            || (),
+            |_, part| {
+                let here = std::thread::current().id();
+                if here != caller {
+                    helper_seen.store(true, Ordering::SeqCst);
+                } else if part[0] == 0 {
+                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                    while !helper_seen.load(Ordering::SeqCst)
+                        && std::time::Instant::now() < deadline
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                }
+                Ok::<_, ()>(vec![here != caller])
+            },
+        )
+        .expect("no error");
+        assert_eq!(ran_on.len(), 64, "every batch ran once");
+        assert!(
+            ran_on.iter().any(|&on_helper| on_helper),
+            "a helper took a batch"
+        );
+    }
+
+    #[test]
+    fn a_panic_on_any_thread_reaches_the_caller() {
+        let items: Vec<u32> = (0..64).collect();
+        let result = std::panic::catch_unwind(|| {
+            map_batches(
+                &items,
+                2,
+                1,
+                || (),
+                |_, part| {
+                    assert!(part[0] != 40, "batch 40 fails");
+                    Ok::<_, ()>(part.to_vec())
+                },
+            )
+        });
+        assert!(result.is_err());
     }
 
     #[test]

@@ -4,15 +4,14 @@
 //! [`estuary_types::parallel::map_batches`].
 
 /// Most threads one loop uses.
-const THREADS_MAX: usize = 4;
+const THREADS_MAX: usize = estuary_types::parallel::THREADS_MAX;
 
-/// Fewest units of work per thread: below it, starting and joining a thread
-/// costs more than it saves. A unit is a sample read or a window evaluated,
-/// each a few nanoseconds, so this is about a millisecond; on a busy machine
-/// a thread can also wait a scheduler tick to run, and at 50 000 the bench's
-/// histogram query over a day (240 000 units) settled at 8 ms on two
-/// threads against 4 ms on one.
-const WORK_PER_THREAD_MIN: usize = 150_000;
+/// Fewest units of work per thread: below it, waking a helper and merging
+/// its results costs more than it saves. A unit is a sample read or a window
+/// evaluated, each a few nanoseconds, so this is about 0.2 ms; a parked
+/// helper wakes in tens of microseconds. The bench's histogram quantile over
+/// a day (240 000 units) took 1.0 ms on two threads against 1.4 ms on one.
+const WORK_PER_THREAD_MIN: usize = 40_000;
 
 /// Most series in one batch.
 const SERIES_PER_BATCH_MAX: usize = 32;
