@@ -31,12 +31,16 @@ impl<'a> VarintReader<'a> {
     /// (the reader then stays where it was).
     #[inline(always)]
     pub(crate) fn uvarint(&mut self) -> Option<u64> {
-        match self.src.split_first() {
-            Some((&byte, rest)) if byte < 0x80 => {
-                self.src = rest;
-                Some(u64::from(byte))
+        match self.src.first_chunk::<WORD_BYTES>() {
+            Some(word) => {
+                let word = u64::from_le_bytes(*word);
+                if word & 0x80 == 0 {
+                    self.src = self.src.get(1..)?;
+                    return Some(word & 0x7f);
+                }
+                self.uvarint_from_word(word)
             }
-            _ => self.uvarint_long(),
+            None => self.uvarint_bytewise(),
         }
     }
 
@@ -57,9 +61,31 @@ impl<'a> VarintReader<'a> {
         }
     }
 
-    /// Varints of two or more bytes, and the end of the input.
+    /// A varint read from the 8 bytes at the reader's position (`word`,
+    /// little-endian), without a loop: its length is where the first byte
+    /// without a continuation bit is, and its 7-bit groups are packed
+    /// together in three shift-and-merge steps. Varints longer than the word
+    /// (values from 2^56) go byte by byte.
+    #[inline]
+    fn uvarint_from_word(&mut self, word: u64) -> Option<u64> {
+        let last_bits = !word & CONTINUATION_BITS;
+        if last_bits == 0 {
+            return self.uvarint_bytewise();
+        }
+        let length = last_bits.trailing_zeros() as usize / 8 + 1;
+        // The varint's bytes with their continuation bits cleared.
+        let groups = (word & (u64::MAX >> (64 - 8 * length))) & !CONTINUATION_BITS;
+        let pairs = (groups & 0x007f_007f_007f_007f) | ((groups & 0x7f00_7f00_7f00_7f00) >> 1);
+        let quads = (pairs & 0x0000_3fff_0000_3fff) | ((pairs & 0x3fff_0000_3fff_0000) >> 2);
+        let value = (quads & 0x0fff_ffff) | ((quads & 0x0fff_ffff_0000_0000) >> 4);
+        self.src = self.src.get(length..)?;
+        Some(value)
+    }
+
+    /// The general reader, one byte at a time: near the end of the input
+    /// and for varints of 9 or 10 bytes.
     #[inline(never)]
-    fn uvarint_long(&mut self) -> Option<u64> {
+    fn uvarint_bytewise(&mut self) -> Option<u64> {
         let mut value = 0u64;
         for (index, &byte) in self.src.iter().take(VARINT_BYTES_MAX).enumerate() {
             value |= u64::from(byte & 0x7f) << (7 * index);
@@ -71,6 +97,12 @@ impl<'a> VarintReader<'a> {
         None
     }
 }
+
+/// Bytes [`VarintReader::uvarint_from_word`] reads at once.
+const WORD_BYTES: usize = 8;
+
+/// The continuation bit of every byte of a little-endian word.
+const CONTINUATION_BITS: u64 = 0x8080_8080_8080_8080;
 
 #[cfg(test)]
 mod tests {
@@ -92,6 +124,28 @@ mod tests {
         assert_eq!(reader.varint(), Some(-5));
         assert!(reader.rest().is_empty());
         assert_eq!(reader.uvarint(), None);
+    }
+
+    #[test]
+    fn every_length_reads_back_with_and_without_bytes_after_it() {
+        // Values at the edges of each length, 1 to 10 bytes, each read both
+        // from a word (more bytes follow) and byte by byte (at the end).
+        let mut values = vec![0u64, u64::MAX];
+        for bits in (7..64).step_by(7) {
+            values.extend([(1u64 << bits) - 1, 1u64 << bits, (1u64 << bits) + 12_345]);
+        }
+        for &value in &values {
+            let mut bytes = Vec::new();
+            put_uvarint(&mut bytes, value);
+            let length = bytes.len();
+            let mut reader = VarintReader::new(&bytes);
+            assert_eq!(reader.uvarint(), Some(value), "{value} at the end");
+            assert!(reader.rest().is_empty());
+            bytes.extend([0x7f; 12]);
+            let mut reader = VarintReader::new(&bytes);
+            assert_eq!(reader.uvarint(), Some(value), "{value} before more bytes");
+            assert_eq!(reader.rest().len(), 12, "{value} took {length} bytes");
+        }
     }
 
     #[test]
