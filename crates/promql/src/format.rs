@@ -30,7 +30,13 @@ pub fn write_value(out: &mut impl Write, v: f64) -> fmt::Result {
     if v.is_infinite() {
         return out.write_str(if v > 0.0 { "+Inf" } else { "-Inf" });
     }
-    write!(out, "{v}")
+    if v.is_sign_negative() {
+        out.write_char('-')?;
+    }
+    if v == 0.0 {
+        return out.write_char('0');
+    }
+    ShortestDecimal::of(v.abs()).write_positional(out)
 }
 
 /// Formats `v` as Prometheus 2.42's HTTP API prints the samples of vectors
@@ -53,25 +59,133 @@ pub fn write_sample_value(out: &mut impl Write, v: f64) -> fmt::Result {
     if !exponent_form {
         return write_value(out, v);
     }
-    // Rust's `{:e}` gives the shortest round-trip digits as `d.ddde-8`; at
-    // most 24 bytes (`-1.7976931348623157e-308`).
-    let mut text = StackText::<32>::new();
-    write!(text, "{v:e}")?;
-    let text = text.as_str();
-    let Some((mantissa, exponent)) = text.split_once('e') else {
-        return out.write_str(text);
-    };
-    let (sign, digits) = match exponent.strip_prefix('-') {
-        Some(digits) => ('-', digits),
-        None => ('+', exponent),
-    };
-    out.write_str(mantissa)?;
-    out.write_char('e')?;
-    out.write_char(sign)?;
-    if digits.len() < 2 {
-        out.write_char('0')?;
+    if v.is_sign_negative() {
+        out.write_char('-')?;
     }
-    out.write_str(digits)
+    ShortestDecimal::of(magnitude).write_exponent(out)
+}
+
+/// The shortest decimal digits that read back as a positive finite float,
+/// and where the decimal point goes: the value is `0.DIGITS × 10^point`.
+///
+/// The digits come from the `ryu` crate, which finds the same digits as
+/// Go's `strconv` and Rust's `Display` (the shortest that round-trip, the
+/// closest to the float among those) several times faster than `Display`;
+/// its layout (`1.5e-7`, `123.0`, `0.00123`) is taken apart here and laid
+/// out again as Go does.
+struct ShortestDecimal {
+    /// Significant digits as ASCII, without leading or trailing zeros.
+    digits: [u8; DIGITS_MAX],
+    len: usize,
+    point: i32,
+}
+
+/// Most significant digits of an `f64`'s shortest decimal.
+const DIGITS_MAX: usize = 17;
+
+/// Zeros to pad positional notation with, a slice at a time.
+const ZEROS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+impl ShortestDecimal {
+    /// The digits of `magnitude`, which is positive and finite.
+    fn of(magnitude: f64) -> ShortestDecimal {
+        let mut buffer = ryu::Buffer::new();
+        let text = buffer.format_finite(magnitude);
+        let (mantissa, exponent) = match text.split_once('e') {
+            Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().unwrap_or(0)),
+            None => (text, 0),
+        };
+        let mut decimal = ShortestDecimal {
+            digits: [b'0'; DIGITS_MAX],
+            len: 0,
+            point: exponent,
+        };
+        let mut before_point = true;
+        // Digits kept so far plus zeros seen after them, which count only
+        // if a non-zero digit follows.
+        let mut zeros_pending = 0usize;
+        for byte in mantissa.bytes() {
+            if byte == b'.' {
+                before_point = false;
+                continue;
+            }
+            if before_point {
+                decimal.point += 1;
+            }
+            if byte == b'0' {
+                if decimal.len == 0 {
+                    decimal.point -= 1; // A leading zero.
+                } else {
+                    zeros_pending += 1;
+                }
+                continue;
+            }
+            for _ in 0..zeros_pending {
+                decimal.push(b'0');
+            }
+            zeros_pending = 0;
+            decimal.push(byte);
+        }
+        decimal
+    }
+
+    fn push(&mut self, digit: u8) {
+        if let Some(slot) = self.digits.get_mut(self.len) {
+            *slot = digit;
+            self.len += 1;
+        }
+    }
+
+    fn digits(&self, range: std::ops::Range<usize>) -> &str {
+        // Only ASCII digits are ever stored.
+        self.digits
+            .get(range)
+            .and_then(|digits| std::str::from_utf8(digits).ok())
+            .unwrap_or_default()
+    }
+
+    /// Go's `'f'` layout: `0.000123`, `12.5`, `1200`.
+    fn write_positional(&self, out: &mut impl Write) -> fmt::Result {
+        let len = self.len as i32;
+        if self.point <= 0 {
+            out.write_str("0.")?;
+            write_zeros(out, self.point.unsigned_abs() as usize)?;
+            return out.write_str(self.digits(0..self.len));
+        }
+        if self.point >= len {
+            out.write_str(self.digits(0..self.len))?;
+            return write_zeros(out, (self.point - len) as usize);
+        }
+        let point = self.point as usize;
+        out.write_str(self.digits(0..point))?;
+        out.write_char('.')?;
+        out.write_str(self.digits(point..self.len))
+    }
+
+    /// Go's `'e'` layout: `1.5e-07`, `2e+300`.
+    fn write_exponent(&self, out: &mut impl Write) -> fmt::Result {
+        out.write_str(self.digits(0..1))?;
+        if self.len > 1 {
+            out.write_char('.')?;
+            out.write_str(self.digits(1..self.len))?;
+        }
+        let exponent = self.point - 1;
+        out.write_char('e')?;
+        out.write_char(if exponent < 0 { '-' } else { '+' })?;
+        if exponent.abs() < 10 {
+            out.write_char('0')?;
+        }
+        write!(out, "{}", exponent.unsigned_abs())
+    }
+}
+
+fn write_zeros(out: &mut impl Write, mut count: usize) -> fmt::Result {
+    while count > 0 {
+        let now = count.min(ZEROS.len());
+        out.write_str(&ZEROS[..now])?;
+        count -= now;
+    }
+    Ok(())
 }
 
 /// Text of at most `N` bytes built on the stack; writing more fails.
@@ -138,6 +252,80 @@ mod tests {
         assert_eq!(format_sample_value(f64::INFINITY), "+Inf");
         assert_eq!(format_sample_value(f64::NAN), "NaN");
         assert_eq!(format_sample_value(100.0), "100");
+    }
+
+    /// What the functions printed before they used `ryu`: Rust's own
+    /// shortest digits, checked against Prometheus.
+    fn reference_sample_value(v: f64) -> String {
+        let magnitude = v.abs();
+        if v.is_nan() || v.is_infinite() || magnitude == 0.0 || (1e-6..1e21).contains(&magnitude) {
+            return reference_value(v);
+        }
+        let text = format!("{v:e}");
+        let (mantissa, exponent) = text.split_once('e').expect("exponent");
+        let (sign, digits) = match exponent.strip_prefix('-') {
+            Some(digits) => ('-', digits),
+            None => ('+', exponent),
+        };
+        let pad = if digits.len() < 2 { "0" } else { "" };
+        format!("{mantissa}e{sign}{pad}{digits}")
+    }
+
+    fn reference_value(v: f64) -> String {
+        if v.is_nan() {
+            return "NaN".to_string();
+        }
+        if v.is_infinite() {
+            return if v > 0.0 { "+Inf" } else { "-Inf" }.to_string();
+        }
+        format!("{v}")
+    }
+
+    /// Checks `printed` against what the functions printed before they used
+    /// `ryu` (Rust's shortest digits, checked against Prometheus): the same
+    /// text, except on an exact tie between two shortest candidates, where
+    /// Rust rounds half up and Go (like `ryu`) half to even. Either way the
+    /// text reads back as `v`.
+    fn assert_as_before(v: f64, printed: &str, before: &str) {
+        if printed == before {
+            return;
+        }
+        let digits = |text: &str| -> String {
+            let mantissa = text.split('e').next().unwrap_or_default();
+            mantissa.chars().filter(char::is_ascii_digit).collect()
+        };
+        let (now, then) = (digits(printed), digits(before));
+        assert_eq!(now.len(), then.len(), "{v:e}: {printed} against {before}");
+        assert_eq!(now[..now.len() - 1], then[..then.len() - 1], "{v:e}");
+        let last = |digits: &str| digits.bytes().last().unwrap_or_default();
+        assert_eq!(last(&now) + 1, last(&then), "{v:e}: a tie rounds down");
+        assert_eq!(last(&now) % 2, 0, "{v:e}: a tie goes to the even digit");
+        assert_eq!(printed.parse::<f64>().ok(), Some(v), "{printed} reads back");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_float_prints_as_before(bits in proptest::num::u64::ANY) {
+            let v = f64::from_bits(bits);
+            assert_as_before(v, &format_value(v), &reference_value(v));
+            assert_as_before(v, &format_sample_value(v), &reference_sample_value(v));
+        }
+
+        #[test]
+        fn decimals_print_as_before(mantissa in -99_999_999i64..99_999_999, exponent in -30i32..30) {
+            let v = mantissa as f64 * 10f64.powi(exponent);
+            assert_as_before(v, &format_value(v), &reference_value(v));
+            assert_as_before(v, &format_sample_value(v), &reference_sample_value(v));
+        }
+    }
+
+    #[test]
+    fn exact_ties_round_half_to_even_as_prometheus_does() {
+        // -1570261954976159.25 exactly: Prometheus 2.42 printed `.2` for it,
+        // both as a scalar and as a sample.
+        let v = f64::from_bits(14_057_511_885_215_852_157);
+        assert_eq!(format_value(v), "-1570261954976159.2");
+        assert_eq!(format_sample_value(v), "-1570261954976159.2");
     }
 
     #[test]
