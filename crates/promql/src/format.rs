@@ -36,7 +36,13 @@ pub fn write_value(out: &mut impl Write, v: f64) -> fmt::Result {
     if v == 0.0 {
         return out.write_char('0');
     }
-    ShortestDecimal::of(v.abs()).write_positional(out)
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(v.abs());
+    if text.contains('e') {
+        return ShortestDecimal::parse(text).write_positional(out);
+    }
+    // Positional already, as Go lays it out but for a whole number's `.0`.
+    out.write_str(text.strip_suffix(".0").unwrap_or(text))
 }
 
 /// Formats `v` as Prometheus 2.42's HTTP API prints the samples of vectors
@@ -62,7 +68,8 @@ pub fn write_sample_value(out: &mut impl Write, v: f64) -> fmt::Result {
     if v.is_sign_negative() {
         out.write_char('-')?;
     }
-    ShortestDecimal::of(magnitude).write_exponent(out)
+    let mut buffer = ryu::Buffer::new();
+    ShortestDecimal::parse(buffer.format_finite(magnitude)).write_exponent(out)
 }
 
 /// The shortest decimal digits that read back as a positive finite float,
@@ -87,10 +94,8 @@ const DIGITS_MAX: usize = 17;
 const ZEROS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 impl ShortestDecimal {
-    /// The digits of `magnitude`, which is positive and finite.
-    fn of(magnitude: f64) -> ShortestDecimal {
-        let mut buffer = ryu::Buffer::new();
-        let text = buffer.format_finite(magnitude);
+    /// The digits of `text`, which `ryu` printed for a positive finite float.
+    fn parse(text: &str) -> ShortestDecimal {
         let (mantissa, exponent) = match text.split_once('e') {
             Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().unwrap_or(0)),
             None => (text, 0),
