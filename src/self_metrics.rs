@@ -45,7 +45,7 @@ pub fn register(component: &str) {
     });
     registry.gauge_fn("process_open_fds", || open_fds().unwrap_or(0.0));
     registry.gauge_fn("process_cpu_cores_available", || {
-        std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)
+        estuary_types::parallel::cores() as f64
     });
 }
 

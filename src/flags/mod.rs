@@ -284,7 +284,7 @@ pub fn normalize_single_dash(args: impl IntoIterator<Item = OsString>) -> Vec<Os
 
 /// Twice the number of CPUs: VictoriaMetrics's default concurrency.
 pub fn default_concurrency() -> usize {
-    2 * std::thread::available_parallelism().map_or(1, |n| n.get())
+    2 * estuary_types::parallel::cores()
 }
 
 #[cfg(test)]

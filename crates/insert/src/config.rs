@@ -29,7 +29,7 @@ pub struct InsertConfig {
 impl Default for InsertConfig {
     fn default() -> Self {
         let limits = Limits::default();
-        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let cpus = estuary_types::parallel::cores();
         InsertConfig {
             request_bytes_max: 32 << 20,
             import_line_bytes_max: 10 << 20,

@@ -60,7 +60,7 @@ pub struct SelectConfig {
 
 impl Default for SelectConfig {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = estuary_types::parallel::cores();
         SelectConfig {
             max_concurrent_requests: 2 * cores,
             max_queue_duration: Duration::from_secs(10),

@@ -24,6 +24,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// fewer, or the machine's cores less one when it has fewer.
 pub const THREADS_MAX: usize = 4;
 
+/// The cores this process may use, as `std::thread::available_parallelism`
+/// says, asked once: on Linux each call reads the cgroup files under
+/// `/proc` and `/sys`, about 20 µs of system calls, which a small query paid
+/// several times over.
+pub fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Batches each thread should get on average when the work is spread evenly:
 /// enough that a thread starting late only delays the end by a small batch.
 const BATCHES_PER_THREAD: usize = 8;
@@ -113,8 +122,7 @@ where
 fn helper_pool() -> Option<&'static rayon::ThreadPool> {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let helpers = cores.min(THREADS_MAX).saturating_sub(1);
+        let helpers = cores().min(THREADS_MAX).saturating_sub(1);
         if helpers == 0 {
             return None;
         }

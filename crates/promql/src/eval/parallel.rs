@@ -19,7 +19,7 @@ const SERIES_PER_BATCH_MAX: usize = 32;
 /// Threads to spread `work` units over: one per [`WORK_PER_THREAD_MIN`], at
 /// most the machine's cores and [`THREADS_MAX`].
 pub(crate) fn threads_for(work: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = estuary_types::parallel::cores();
     (work / WORK_PER_THREAD_MIN).clamp(1, cores.clamp(1, THREADS_MAX))
 }
 
