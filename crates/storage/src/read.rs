@@ -53,9 +53,22 @@ impl Engine {
         request: &SeriesRequest,
     ) -> Result<RoaringBitmap, EngineError> {
         let range = self.retained(request.tenant, request.range);
+        let days = self.days_with_data(request.tenant, range)?;
+        self.matching_series_in(request, &days)
+    }
+
+    /// Ids of series matching the request in any of `days`.
+    fn matching_series_in(
+        &self,
+        request: &SeriesRequest,
+        days: &[u32],
+    ) -> Result<RoaringBitmap, EngineError> {
         let mut ids = RoaringBitmap::new();
+        if days.is_empty() {
+            return Ok(ids);
+        }
         let index = self.index();
-        for day in self.days_with_data(request.tenant, range)? {
+        for &day in days {
             check_deadline(request.deadline, "selecting series")?;
             if request.filters.is_empty() {
                 ids |= index.all_series(request.tenant, day)?;
@@ -74,7 +87,12 @@ impl Engine {
     /// (`estuary_types::parallel`); the answer keeps id order.
     pub fn search(&self, request: &SearchRequest) -> Result<Vec<SeriesData>, EngineError> {
         let series = &request.series;
-        let ids = self.matching_series(series)?;
+        let range = self.retained(series.tenant, series.range);
+        let days = self.days_with_data(series.tenant, range)?;
+        let ids = self.matching_series_in(series, &days)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         if ids.len() > series.limit as u64 {
             return Err(EngineError::LimitExceeded {
                 what: "the number of matching series",
@@ -82,8 +100,6 @@ impl Engine {
                 hint: "narrow the selector or raise -search.maxSeries",
             });
         }
-        let range = self.retained(series.tenant, series.range);
-        let days = self.days_with_data(series.tenant, range)?;
         let ids: Vec<u32> = ids.iter().collect();
         let threads = search_threads(ids.len(), range);
         let batch_len = parallel::batch_len(ids.len(), threads, SERIES_PER_BATCH_MAX);
@@ -361,7 +377,7 @@ const CHUNKS_PER_SEARCH_THREAD_MIN: i64 = 250;
 /// cores and [`SEARCH_THREADS_MAX`]. An instant query's few minutes read one
 /// chunk per series and stay on one thread; a day's range reads a dozen.
 fn search_threads(series: usize, range: TimeRange) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = estuary_types::parallel::cores();
     let windows = range
         .end
         .saturating_sub(range.start)
