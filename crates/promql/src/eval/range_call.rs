@@ -193,9 +193,10 @@ fn apply_to_windows(
     let mut points = Vec::with_capacity(windows_max(samples.len(), spec.range_ms, steps));
     for_each_window(samples, steps, spec, |step, t, end, first, window| {
         limits.check_transient(window.len())?;
+        // Without the running count, the rate's own pass over the window
+        // looks for resets: a scan beforehand would only read it twice.
         let may_reset = match resets_before.get(first) {
             Some(&before) => resets_before.get(first + window.len() - 1) != Some(&before),
-            None if counter && scan_windows => window.windows(2).any(|p| p[1].value < p[0].value),
             None => true,
         };
         let ctx = WindowContext {
