@@ -9,6 +9,7 @@ use crate::index::IndexReader;
 use crate::keys;
 use crate::postings;
 use crate::registry::{DEFINITION_DURABLE, SeriesEntry, SeriesRegistry};
+use crate::tenant_days::TenantDays;
 use crate::wal::{self, reader::replay_segment, record, writer::WalWriter};
 use estuary_types::{Sample, Tenant};
 use parking_lot::{Mutex, RwLock};
@@ -61,6 +62,9 @@ pub struct Engine {
     pub(crate) wal: WalWriter,
     pub(crate) head: Head,
     pub(crate) registry: SeriesRegistry,
+    /// The days of each tenant that hold series (the index's `tenant_day`
+    /// keys, in memory).
+    pub(crate) tenant_days: TenantDays,
     /// Writers hold it shared from WAL append to head apply; a flush holds it
     /// exclusively while it rotates the WAL and snapshots the head, so every
     /// record in a closed segment is in the snapshot.
@@ -105,11 +109,13 @@ impl Engine {
         let wal = WalWriter::create(&wal_dir, next_segment, config.wal_segment_bytes_max)
             .io_context(|| format!("create WAL segment in {}", wal_dir.display()))?;
 
+        let tenant_days = TenantDays::load(&IndexReader::new(&db, cf(&db, keys::CF_INDEX)))?;
         let engine = Arc::new(Engine {
             db,
             wal,
             head: Head::default(),
             registry: SeriesRegistry::default(),
+            tenant_days,
             apply_gate: RwLock::new(()),
             maintenance_lock: Mutex::new(()),
             series_ids: Mutex::new(SeriesIdAllocator {

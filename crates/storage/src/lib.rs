@@ -35,6 +35,7 @@ pub mod read;
 mod registry;
 pub mod retention;
 mod snapshot;
+mod tenant_days;
 mod tsdb_status;
 pub mod wal;
 mod write;

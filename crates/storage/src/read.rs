@@ -30,21 +30,10 @@ impl Engine {
         tenant: Tenant,
         range: TimeRange,
     ) -> Result<Vec<u32>, EngineError> {
-        let mut days = Vec::new();
         if range.is_empty() {
-            return Ok(days);
+            return Ok(Vec::new());
         }
-        let wanted = range.days();
-        let prefix = keys::tenant_day(tenant, 0);
-        self.index().scan_prefix(&prefix[..9], |key, _| {
-            if let Some((_, day)) = keys::parse_tenant_day(key)
-                && wanted.contains(&day)
-            {
-                days.push(day);
-            }
-            Ok(())
-        })?;
-        Ok(days)
+        Ok(self.tenant_days.within(tenant, range.days()))
     }
 
     /// Ids of series matching the request in any day of its (retained) range.

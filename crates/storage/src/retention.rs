@@ -61,6 +61,7 @@ impl Engine {
         self.db
             .write(batch)
             .context(|| format!("delete expired days of {tenant}"))?;
+        self.tenant_days.remove_before(tenant, first_kept);
         self.db.compact_range_cf(
             chunks_cf,
             Some(keys::chunk_day_prefix(tenant, 0)),

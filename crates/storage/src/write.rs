@@ -91,6 +91,7 @@ impl PostingsBatch {
             .db
             .write(batch)
             .context(|| "add series to postings".into())?;
+        engine.tenant_days.insert(self.tenant_days);
         for (entry, day) in self.indexed {
             entry.mark_indexed(day);
         }
