@@ -83,6 +83,10 @@ mod tests {
         assert!(days.within(a, 13..=14).is_empty());
         days.remove_before(a, 13);
         assert_eq!(days.within(a, 0..=100), vec![15]);
-        assert_eq!(days.within(b, 0..=100), vec![11], "other tenants keep theirs");
+        assert_eq!(
+            days.within(b, 0..=100),
+            vec![11],
+            "other tenants keep theirs"
+        );
     }
 }
