@@ -50,6 +50,45 @@ impl<'a> IndexReader<'a> {
         self.bitmap_at(&keys::postings_all(tenant, day))
     }
 
+    /// Calls `visit(day, value, postings)` for every value of `name` in each
+    /// of `days` (ascending), in value order within a day. One iterator
+    /// serves every day: opening one costs more than reading a few values.
+    pub fn for_each_value_in_days(
+        &self,
+        tenant: Tenant,
+        days: &[u32],
+        name: &str,
+        mut visit: impl FnMut(u32, &str, &[u8]) -> Result<(), EngineError>,
+    ) -> Result<(), EngineError> {
+        let Some(&last_day) = days.last() else {
+            return Ok(());
+        };
+        let mut options = ReadOptions::default();
+        if let Some(bound) = keys::prefix_upper_bound(&keys::postings_day_prefix(tenant, last_day))
+        {
+            options.set_iterate_upper_bound(bound);
+        }
+        let mut iter = self.db.raw_iterator_cf_opt(self.cf, options);
+        for &day in days {
+            let prefix = keys::postings_name_prefix(tenant, day, name);
+            iter.seek(&prefix);
+            while let (Some(key), Some(value)) = (iter.key(), iter.value()) {
+                let Some(value_name) = key.strip_prefix(prefix.as_slice()) else {
+                    break;
+                };
+                let value_name =
+                    std::str::from_utf8(value_name).map_err(|_| EngineError::Corrupt {
+                        what: "posting key",
+                        detail: "label value is not UTF-8".into(),
+                    })?;
+                visit(day, value_name, value)?;
+                iter.next();
+            }
+            iter.status().context(|| "scan label values".into())?;
+        }
+        Ok(())
+    }
+
     /// Calls `visit(value, postings)` for every value of `name` in the day, in
     /// value order.
     pub fn for_each_value(

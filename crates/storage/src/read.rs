@@ -216,16 +216,23 @@ impl Engine {
             // Each day lists its values in order: collect, then sort and
             // deduplicate once (a tree insert per value cost more).
             let mut listed = Vec::new();
-            for day in self.days_with_data(request.tenant, range)? {
-                check_deadline(request.deadline, "listing label values")?;
-                self.index()
-                    .for_each_value(request.tenant, day, name, |value, bytes| {
-                        if deleted.is_empty() || has_live_series(bytes, &deleted)? {
-                            listed.push(value.to_string());
-                        }
-                        Ok(())
-                    })?;
-            }
+            let days = self.days_with_data(request.tenant, range)?;
+            let mut day_listed = None;
+            self.index().for_each_value_in_days(
+                request.tenant,
+                &days,
+                name,
+                |day, value, bytes| {
+                    if day_listed != Some(day) {
+                        check_deadline(request.deadline, "listing label values")?;
+                        day_listed = Some(day);
+                    }
+                    if deleted.is_empty() || has_live_series(bytes, &deleted)? {
+                        listed.push(value.to_string());
+                    }
+                    Ok(())
+                },
+            )?;
             listed.sort_unstable();
             listed.dedup();
             listed.truncate(request.limit);
