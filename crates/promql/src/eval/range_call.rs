@@ -12,7 +12,7 @@ use crate::eval::steps::{Evaluated, Point, StepRange, StepSeries};
 use crate::eval::subquery;
 use crate::functions::Function;
 use crate::functions::over_time;
-use crate::functions::rate::{RateKind, extrapolated_rate, instant_value};
+use crate::functions::rate::{RateKind, duration_seconds, extrapolated_rate, instant_value};
 use estuary_types::parallel::map_batches;
 use estuary_types::{LabelMatcher, Labels, METRIC_NAME_LABEL, MatchOp, Sample};
 
@@ -52,6 +52,8 @@ struct WindowContext<'a> {
     end: i64,
     /// The range of the window.
     range_ms: i64,
+    /// The range in seconds, as Go's `Duration.Seconds` gives it.
+    range_seconds: f64,
     /// The scalar arguments, indexed by argument position, one value per step.
     scalars: &'a [Option<Vec<f64>>],
     /// The step index.
@@ -190,6 +192,7 @@ fn apply_to_windows(
     } else {
         Vec::new()
     };
+    let range_seconds = duration_seconds(spec.range_ms);
     let mut points = Vec::with_capacity(windows_max(samples.len(), spec.range_ms, steps));
     for_each_window(samples, steps, spec, |step, t, end, first, window| {
         limits.check_transient(window.len())?;
@@ -203,6 +206,7 @@ fn apply_to_windows(
             t,
             end,
             range_ms: spec.range_ms,
+            range_seconds,
             scalars,
             step,
             may_reset,
@@ -247,17 +251,30 @@ fn apply(
     ctx: &WindowContext<'_>,
 ) -> Result<Option<f64>, EvalError> {
     let value = match func {
-        Function::Rate => {
-            extrapolated_rate(window, ctx.end, ctx.range_ms, RateKind::Rate, ctx.may_reset)
-        }
+        Function::Rate => extrapolated_rate(
+            window,
+            ctx.end,
+            ctx.range_ms,
+            ctx.range_seconds,
+            RateKind::Rate,
+            ctx.may_reset,
+        ),
         Function::Increase => extrapolated_rate(
             window,
             ctx.end,
             ctx.range_ms,
+            ctx.range_seconds,
             RateKind::Increase,
             ctx.may_reset,
         ),
-        Function::Delta => extrapolated_rate(window, ctx.end, ctx.range_ms, RateKind::Delta, false),
+        Function::Delta => extrapolated_rate(
+            window,
+            ctx.end,
+            ctx.range_ms,
+            ctx.range_seconds,
+            RateKind::Delta,
+            false,
+        ),
         Function::Irate => instant_value(window, true),
         Function::Idelta => instant_value(window, false),
         Function::AvgOverTime => Some(over_time::avg(window)),

@@ -22,11 +22,14 @@ pub(crate) enum RateKind {
 /// The raw difference (corrected for counter resets) is extrapolated to the
 /// window edges when the first/last sample lies within 1.1 average sample
 /// intervals of its edge, otherwise by half an average interval. For
-/// counters, the start is never extrapolated below zero.
+/// counters, the start is never extrapolated below zero. `range_seconds` is
+/// `duration_seconds(range_ms)`, which callers work out once for all their
+/// windows.
 pub(crate) fn extrapolated_rate(
     samples: &[Sample],
     range_end: i64,
     range_ms: i64,
+    range_seconds: f64,
     kind: RateKind,
     may_reset: bool,
 ) -> Option<f64> {
@@ -72,7 +75,7 @@ pub(crate) fn extrapolated_rate(
     };
     let mut factor = extrapolate_to / sampled_interval;
     if kind == RateKind::Rate {
-        factor /= duration_seconds(range_ms);
+        factor /= range_seconds;
     }
     Some(result * factor)
 }
@@ -80,7 +83,7 @@ pub(crate) fn extrapolated_rate(
 /// A duration in seconds as Go's `time.Duration.Seconds` computes it: whole
 /// seconds plus the rounded fraction (not one division, which can round
 /// differently).
-fn duration_seconds(ms: i64) -> f64 {
+pub(crate) fn duration_seconds(ms: i64) -> f64 {
     let whole = ms / 1000;
     let nanos = (ms % 1000) * 1_000_000;
     whole as f64 + nanos as f64 / 1e9
@@ -121,7 +124,15 @@ mod tests {
         // Samples at 21s..77s every 7s inside a 60s window ending at 80s:
         // close enough to both edges to extrapolate all the way.
         let samples = series(&[(21_000, 3.0), (77_000, 144.0)]);
-        let got = extrapolated_rate(&samples, 80_000, 60_000, RateKind::Rate, true).expect("rate");
+        let got = extrapolated_rate(
+            &samples,
+            80_000,
+            60_000,
+            duration_seconds(60_000),
+            RateKind::Rate,
+            true,
+        )
+        .expect("rate");
         assert!((got - 141.0 / 56.0 * (60.0 / 56.0) * 56.0 / 60.0).abs() < 1e-9);
     }
 
@@ -137,8 +148,15 @@ mod tests {
             (1_500_000, 3.0),
             (1_800_000, 4.0),
         ]);
-        let got = extrapolated_rate(&samples, 1_800_000, 1_800_000, RateKind::Increase, true)
-            .expect("increase");
+        let got = extrapolated_rate(
+            &samples,
+            1_800_000,
+            1_800_000,
+            duration_seconds(1_800_000),
+            RateKind::Increase,
+            true,
+        )
+        .expect("increase");
         assert!((got - 7.0).abs() < 1e-9, "got {got}");
     }
 
@@ -147,15 +165,22 @@ mod tests {
         // A counter starting at 60 with slope 1/s, sampled every 240s from t=0,
         // in a 20m window ending at 10m: would extrapolate below zero.
         let samples = series(&[(0, 60.0), (240_000, 300.0), (480_000, 540.0)]);
-        let got =
-            extrapolated_rate(&samples, 600_000, 1_200_000, RateKind::Rate, true).expect("rate");
+        let got = extrapolated_rate(
+            &samples,
+            600_000,
+            1_200_000,
+            duration_seconds(1_200_000),
+            RateKind::Rate,
+            true,
+        )
+        .expect("rate");
         assert!((got - 0.55).abs() < 1e-9, "got {got}");
     }
 
     #[test]
     fn one_sample_gives_nothing() {
         assert_eq!(
-            extrapolated_rate(&series(&[(0, 1.0)]), 10, 10, RateKind::Rate, true),
+            extrapolated_rate(&series(&[(0, 1.0)]), 10, 10, 0.01, RateKind::Rate, true),
             None
         );
         assert_eq!(instant_value(&series(&[(0, 1.0)]), true), None);
