@@ -8,7 +8,7 @@ use crate::eval::go_sort::{
     heap_pop, heap_push, nan_first_ascending, nan_first_descending, sort_by_less,
 };
 use crate::eval::labelset;
-use crate::eval::steps::{Evaluated, StepCursor, StepRange, StepSeries};
+use crate::eval::steps::{Evaluated, Point, StepCursor, StepRange, StepSeries};
 use crate::format::format_value;
 use crate::functions::math::quantile;
 use estuary_types::Labels;
@@ -184,6 +184,23 @@ fn grouped(
     steps: &StepRange,
 ) -> Result<Vec<StepSeries>, EvalError> {
     let (group_of, group_labels) = assign_groups(agg, input);
+    let cells = group_labels.len().saturating_mul(steps.len());
+    if agg.op != AggregateOp::Quantile && cells <= SERIES_MAJOR_CELLS_MAX {
+        return grouped_series_major(ev, agg, input, steps, &group_of, group_labels);
+    }
+    grouped_step_major(ev, agg, param, input, steps, &group_of, &group_labels)
+}
+
+/// [`grouped`] step by step, with one accumulator per group.
+fn grouped_step_major(
+    ev: &mut Evaluator<'_>,
+    agg: &AggregateExpr,
+    param: Option<&Vec<f64>>,
+    input: &[StepSeries],
+    steps: &StepRange,
+    group_of: &[usize],
+    group_labels: &[Labels],
+) -> Result<Vec<StepSeries>, EvalError> {
     let mut state = vec![Accumulator::default(); group_labels.len()];
     let mut out_ids = vec![None; group_labels.len()];
     let mut builder = SeriesBuilder::new();
@@ -219,6 +236,72 @@ fn grouped(
         }
     }
     builder.finish()
+}
+
+/// Most accumulators (groups × steps) [`grouped_series_major`] holds at
+/// once; past it, the step-major walk, which holds one per group.
+const SERIES_MAJOR_CELLS_MAX: usize = 1 << 17;
+
+/// [`grouped`] one input series at a time, into an accumulator per group and
+/// step: each series' points are read in one sequential pass, where walking
+/// step by step jumps between every series' points at every step. Each
+/// group's value at a step still takes its series in input order, so every
+/// sum, mean and variance is the same float. Groups come out in the order
+/// the step-by-step walk creates them: by first step with a value, then by
+/// the first input series with a value there.
+fn grouped_series_major(
+    ev: &mut Evaluator<'_>,
+    agg: &AggregateExpr,
+    input: &[StepSeries],
+    steps: &StepRange,
+    group_of: &[usize],
+    group_labels: Vec<Labels>,
+) -> Result<Vec<StepSeries>, EvalError> {
+    let step_count = steps.len();
+    let mut cells = vec![Accumulator::default(); group_labels.len() * step_count];
+    // Per group: the first step with a value and the first series there.
+    let mut first_seen: Vec<(u32, usize)> = vec![(u32::MAX, usize::MAX); group_labels.len()];
+    for (index, series) in input.iter().enumerate() {
+        ev.limits.tick()?;
+        let group = group_of[index];
+        let row = &mut cells[group * step_count..(group + 1) * step_count];
+        for point in &series.points {
+            let Some(cell) = row.get_mut(point.step as usize) else {
+                continue;
+            };
+            if cell.mark == 0 {
+                cell.start(1, agg.op, point.value);
+            } else {
+                cell.add(agg.op, point.value);
+            }
+        }
+        if let Some(first) = series.points.first() {
+            first_seen[group] = first_seen[group].min((first.step, index));
+        }
+    }
+    let mut order: Vec<usize> = (0..group_labels.len())
+        .filter(|&group| first_seen[group].0 != u32::MAX)
+        .collect();
+    order.sort_unstable_by_key(|&group| first_seen[group]);
+    let mut labels: Vec<Option<Labels>> = group_labels.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(order.len());
+    for group in order {
+        let row = &mut cells[group * step_count..(group + 1) * step_count];
+        let points = row
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, cell)| cell.mark != 0)
+            .map(|(step, cell)| Point {
+                step: step as u32,
+                value: cell.result(agg.op, f64::NAN),
+            })
+            .collect();
+        out.push(StepSeries {
+            labels: labels[group].take().unwrap_or_default(),
+            points,
+        });
+    }
+    Ok(out)
 }
 
 /// `topk` and `bottomk`: the selected input series keep their labels.
@@ -350,4 +433,94 @@ fn count_values(
         }
     }
     builder.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::Expr;
+    use crate::options::QueryOptions;
+    use crate::source::MemorySource;
+
+    /// A few series of three groups with gaps, specials and values whose
+    /// sums depend on the order they are added in.
+    fn input() -> Vec<StepSeries> {
+        let values = [
+            0.1,
+            1e16,
+            -1e16,
+            0.7,
+            f64::NAN,
+            f64::INFINITY,
+            -0.0,
+            3.3,
+            1e-9,
+        ];
+        (0..12u32)
+            .map(|series| StepSeries {
+                labels: Labels::from_pairs(&[
+                    ("g", ["a", "b", "c"][(series % 3) as usize]),
+                    ("i", &series.to_string()),
+                ]),
+                points: (0..20u32)
+                    .filter(|step| (step + series) % 4 != 0 && step % 7 != series % 7)
+                    .map(|step| Point {
+                        step,
+                        value: values[((step * 5 + series * 3) % 9) as usize],
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn series_major_gives_the_step_major_answer_bit_for_bit() {
+        let source = MemorySource::new();
+        let opts = QueryOptions::default();
+        let mut ev = Evaluator::new(&source, &opts, 0, 19);
+        let steps = StepRange::new(0, 19, 1).expect("steps");
+        let input = input();
+        for op in [
+            AggregateOp::Sum,
+            AggregateOp::Avg,
+            AggregateOp::Min,
+            AggregateOp::Max,
+            AggregateOp::Count,
+            AggregateOp::Group,
+            AggregateOp::Stddev,
+            AggregateOp::Stdvar,
+        ] {
+            let agg = AggregateExpr {
+                op,
+                expr: Expr::Number(0.0),
+                param: None,
+                grouping: vec!["g".to_string()],
+                without: false,
+            };
+            let (group_of, group_labels) = assign_groups(&agg, &input);
+            let step_major = grouped_step_major(
+                &mut ev,
+                &agg,
+                None,
+                &input,
+                &steps,
+                &group_of,
+                &group_labels,
+            )
+            .expect("step major");
+            let series_major =
+                grouped_series_major(&mut ev, &agg, &input, &steps, &group_of, group_labels)
+                    .expect("series major");
+            let bits = |series: &[StepSeries]| -> Vec<(Labels, Vec<(u32, u64)>)> {
+                series
+                    .iter()
+                    .map(|s| {
+                        let points = s.points.iter().map(|p| (p.step, p.value.to_bits()));
+                        (s.labels.clone(), points.collect())
+                    })
+                    .collect()
+            };
+            assert_eq!(bits(&series_major), bits(&step_major), "{op:?}");
+        }
+    }
 }
