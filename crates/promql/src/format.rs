@@ -13,8 +13,9 @@ use std::fmt::{self, Write};
 /// notation (`1e21` is `"1000000000000000000000"`, `1e-7` is `"0.0000001"`),
 /// and the specials `"NaN"`, `"+Inf"` and `"-Inf"`.
 ///
-/// Rust's `Display` for `f64` already prints the shortest round-trip digits
-/// in positional notation, so only the specials need their own spelling.
+/// The digits come from the `ryu` crate, which breaks an
+/// exact tie between two shortest candidates to the even digit as Go does;
+/// Rust's `Display` rounds it up.
 pub fn format_value(v: f64) -> String {
     let mut text = String::new();
     // Writing to a String cannot fail.
@@ -76,10 +77,10 @@ pub fn write_sample_value(out: &mut impl Write, v: f64) -> fmt::Result {
 /// and where the decimal point goes: the value is `0.DIGITS × 10^point`.
 ///
 /// The digits come from the `ryu` crate, which finds the same digits as
-/// Go's `strconv` and Rust's `Display` (the shortest that round-trip, the
-/// closest to the float among those) several times faster than `Display`;
-/// its layout (`1.5e-7`, `123.0`, `0.00123`) is taken apart here and laid
-/// out again as Go does.
+/// Go's `strconv` (the shortest that round-trip, the closest to the float
+/// among those, an exact tie to the even digit). Positional text from `ryu`
+/// is printed as it is; its exponent layout (`1.5e-7`, `1e21`) is taken
+/// apart here and laid out again as Go does.
 struct ShortestDecimal {
     /// Significant digits as ASCII, without leading or trailing zeros.
     digits: [u8; DIGITS_MAX],

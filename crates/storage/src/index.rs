@@ -98,14 +98,8 @@ impl<'a> IndexReader<'a> {
         name: &str,
         mut visit: impl FnMut(&str, &[u8]) -> Result<(), EngineError>,
     ) -> Result<(), EngineError> {
-        let prefix = keys::postings_name_prefix(tenant, day, name);
-        self.scan_prefix(&prefix, |key, value| {
-            let value_name =
-                std::str::from_utf8(&key[prefix.len()..]).map_err(|_| EngineError::Corrupt {
-                    what: "posting key",
-                    detail: "label value is not UTF-8".into(),
-                })?;
-            visit(value_name, value)
+        self.for_each_value_in_days(tenant, &[day], name, |_, value, postings| {
+            visit(value, postings)
         })
     }
 

@@ -25,15 +25,11 @@ impl Engine {
     }
 
     /// The days within `range` in which the tenant has series, ascending.
-    pub(crate) fn days_with_data(
-        &self,
-        tenant: Tenant,
-        range: TimeRange,
-    ) -> Result<Vec<u32>, EngineError> {
+    pub(crate) fn days_with_data(&self, tenant: Tenant, range: TimeRange) -> Vec<u32> {
         if range.is_empty() {
-            return Ok(Vec::new());
+            return Vec::new();
         }
-        Ok(self.tenant_days.within(tenant, range.days()))
+        self.tenant_days.within(tenant, range.days())
     }
 
     /// Ids of series matching the request in any day of its (retained) range.
@@ -42,7 +38,7 @@ impl Engine {
         request: &SeriesRequest,
     ) -> Result<RoaringBitmap, EngineError> {
         let range = self.retained(request.tenant, request.range);
-        let days = self.days_with_data(request.tenant, range)?;
+        let days = self.days_with_data(request.tenant, range);
         self.matching_series_in(request, &days)
     }
 
@@ -77,7 +73,7 @@ impl Engine {
     pub fn search(&self, request: &SearchRequest) -> Result<Vec<SeriesData>, EngineError> {
         let series = &request.series;
         let range = self.retained(series.tenant, series.range);
-        let days = self.days_with_data(series.tenant, range)?;
+        let days = self.days_with_data(series.tenant, range);
         let ids = self.matching_series_in(series, &days)?;
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -188,7 +184,7 @@ impl Engine {
         let mut names = BTreeSet::new();
         if request.filters.is_empty() {
             let range = self.retained(request.tenant, request.range);
-            for day in self.days_with_data(request.tenant, range)? {
+            for day in self.days_with_data(request.tenant, range) {
                 check_deadline(request.deadline, "listing label names")?;
                 names.extend(self.index().label_names(request.tenant, day)?);
             }
@@ -216,7 +212,7 @@ impl Engine {
             // Each day lists its values in order: collect, then sort and
             // deduplicate once (a tree insert per value cost more).
             let mut listed = Vec::new();
-            let days = self.days_with_data(request.tenant, range)?;
+            let days = self.days_with_data(request.tenant, range);
             let mut day_listed = None;
             self.index().for_each_value_in_days(
                 request.tenant,

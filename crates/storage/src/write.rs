@@ -75,7 +75,7 @@ impl PostingsBatch {
 
     /// Writes the additions (unsynced: the WAL holds the samples that imply them,
     /// and replay re-adds them) and marks the entries indexed.
-    pub(crate) fn write(self, engine: &Engine) -> Result<(), EngineError> {
+    pub(crate) fn write(mut self, engine: &Engine) -> Result<(), EngineError> {
         if self.additions.is_empty() {
             return Ok(());
         }
@@ -84,6 +84,9 @@ impl PostingsBatch {
         for (key, bitmap) in &self.additions {
             batch.merge_cf(index_cf, key, postings::encode(bitmap));
         }
+        // One pair per new series: the same day many times over.
+        self.tenant_days.sort_unstable();
+        self.tenant_days.dedup();
         for (tenant, day) in &self.tenant_days {
             batch.put_cf(index_cf, keys::tenant_day(*tenant, *day), []);
         }
